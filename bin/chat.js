@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// The installed command. `npm install` builds src/ into dist/ (the `prepare` script).
+import "../dist/bin.js"

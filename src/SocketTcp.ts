@@ -1,0 +1,225 @@
+/**
+ * The Node TCP socket layer: `@effect/platform`'s `SocketServer` and `Socket`
+ * interfaces over `node:net`, and the only module that touches `node:net`.
+ *
+ * Written here instead of using `@effect/platform-node`'s because a chat
+ * server needs two things that one lacks:
+ * - Reads are pulled. `run` reads the next chunk only after the handler's
+ *   effect for the previous one is done, so a handler that waits (a full
+ *   inbox, flood control) stops the reads and TCP slows the sender. Node
+ *   buffers at most its high-water mark meanwhile.
+ * - Closing never hangs. A finished connection is ended gracefully (its
+ *   last lines flushed, the peer's remaining input drained) but destroyed
+ *   after `linger` whatever the peer does, so a client that stopped reading
+ *   cannot hold up shutdown.
+ *
+ * Half-open connections are allowed: after the peer's end of stream the
+ * server can still write its replies before closing.
+ */
+import * as Socket from "@effect/platform/Socket"
+import * as SocketServer from "@effect/platform/SocketServer"
+import { Cause, Duration, Effect, FiberSet, Layer, Queue, Scope } from "effect"
+import * as Net from "node:net"
+
+export interface ServerOptions {
+  readonly host: string
+  /** 0 takes a free port; `SocketServer.address` tells which. */
+  readonly port: number
+  /** How long a closing connection waits for the peer to close before it is destroyed. */
+  readonly linger?: Duration.DurationInput | undefined
+}
+
+/** Accepted connections waiting for `run`; past this they are refused. */
+const acceptBacklog = 1024
+const defaultLinger = Duration.seconds(1)
+
+// ---------------------------------------------------------------------------
+// One connection
+
+/** Adapts a connected `net.Socket`. Listeners are attached at once, so no error goes unhandled. */
+export const fromNetSocket = (conn: Net.Socket): Socket.Socket => {
+  let failure: Error | undefined
+  let ended = false
+  let wake: (() => void) | undefined
+  const notify = (): void => {
+    const waiting = wake
+    wake = undefined
+    waiting?.()
+  }
+  conn.on("readable", notify)
+  conn.on("end", () => {
+    ended = true
+    notify()
+  })
+  conn.on("close", () => {
+    ended = true
+    notify()
+  })
+  conn.on("error", (error) => {
+    failure = error
+    notify()
+  })
+
+  /** The next chunk Node has buffered, waiting for one; undefined at end of stream. */
+  const nextChunk = Effect.async<Uint8Array | undefined, Socket.SocketError>((resume) => {
+    const attempt = (): void => {
+      if (failure !== undefined) return resume(Effect.fail(new Socket.SocketGenericError({ reason: "Read", cause: failure })))
+      const chunk: unknown = conn.read()
+      if (chunk instanceof Uint8Array) return resume(Effect.succeed(chunk))
+      if (ended || conn.readableEnded || conn.destroyed) return resume(Effect.succeed(undefined))
+      wake = attempt
+    }
+    attempt()
+    return Effect.sync(() => {
+      wake = undefined
+    })
+  })
+
+  const run = <_, E = never, R = never>(
+    handler: (_: Uint8Array) => Effect.Effect<_, E, R> | void,
+    options?: { readonly onOpen?: Effect.Effect<void> | undefined }
+  ): Effect.Effect<void, Socket.SocketError | E, R> =>
+    Effect.gen(function*() {
+      if (options?.onOpen !== undefined) yield* options.onOpen
+      while (true) {
+        const chunk = yield* nextChunk
+        if (chunk === undefined) return
+        const handled = handler(chunk)
+        if (Effect.isEffect(handled)) yield* handled
+      }
+    })
+
+  const write = (chunk: Uint8Array | string | Socket.CloseEvent): Effect.Effect<void, Socket.SocketError> =>
+    Socket.isCloseEvent(chunk)
+      ? Effect.sync(() => {
+        conn.end()
+      })
+      : Effect.async<void, Socket.SocketError>((resume) => {
+        conn.write(chunk, (error) => {
+          resume(error ? Effect.fail(new Socket.SocketGenericError({ reason: "Write", cause: error })) : Effect.void)
+        })
+      })
+
+  return {
+    [Socket.TypeId]: Socket.TypeId,
+    run,
+    runRaw: run,
+    writer: Effect.acquireRelease(Effect.succeed(write), () =>
+      Effect.sync(() => {
+        conn.end()
+      }))
+  }
+}
+
+/**
+ * Ends the connection gracefully and destroys it after `linger` at the
+ * latest. Input that still arrives is discarded, so the peer is not reset
+ * (which could cost it the last lines) just for having sent more.
+ */
+const close = (conn: Net.Socket, linger: Duration.DurationInput): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    if (conn.destroyed) return resume(Effect.void)
+    conn.once("close", () => resume(Effect.void))
+    conn.end()
+    conn.resume()
+  }).pipe(
+    Effect.timeoutOption(linger),
+    Effect.ensuring(Effect.sync(() => conn.destroy()))
+  )
+
+// ---------------------------------------------------------------------------
+// The server
+
+const listenError = (cause: unknown) => new SocketServer.SocketServerError({ reason: "Open", cause })
+
+/** A TCP `SocketServer` listening for the life of the scope. */
+export const make = (options: ServerOptions): Effect.Effect<SocketServer.SocketServer["Type"], SocketServer.SocketServerError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const linger = options.linger ?? defaultLinger
+    const accepted = yield* Queue.dropping<Net.Socket>(acceptBacklog)
+    const open = new Set<Net.Socket>()
+    const server = Net.createServer({ allowHalfOpen: true, noDelay: true })
+    server.on("connection", (conn) => {
+      open.add(conn)
+      conn.once("close", () => open.delete(conn))
+      // Errors before a handler starts must not crash the process.
+      conn.on("error", () => conn.destroy())
+      if (!accepted.unsafeOffer(conn)) conn.destroy()
+    })
+
+    yield* Effect.acquireRelease(
+      Effect.async<void, SocketServer.SocketServerError>((resume) => {
+        const onError = (error: Error) => resume(Effect.fail(listenError(error)))
+        server.once("error", onError)
+        server.listen({ host: options.host, port: options.port }, () => {
+          server.off("error", onError)
+          resume(Effect.void)
+        })
+      }),
+      () =>
+        Effect.async<void>((resume) => {
+          server.close(() => resume(Effect.void))
+          for (const conn of open) conn.destroy()
+        })
+    )
+
+    const bound = server.address()
+    const address: SocketServer.Address = bound !== null && typeof bound === "object"
+      ? { _tag: "TcpAddress", hostname: bound.address, port: bound.port }
+      : { _tag: "UnixAddress", path: String(bound) }
+
+    const run = <R, E, _>(
+      handler: (socket: Socket.Socket) => Effect.Effect<_, E, R>
+    ): Effect.Effect<never, SocketServer.SocketServerError, R> =>
+      Effect.gen(function*() {
+        const fibers = yield* FiberSet.make()
+        return yield* Queue.take(accepted).pipe(
+          Effect.flatMap((conn) =>
+            FiberSet.run(
+              fibers,
+              handler(fromNetSocket(conn)).pipe(
+                Effect.catchAllCause((cause) =>
+                  Cause.isInterruptedOnly(cause)
+                    ? Effect.void
+                    : Effect.logWarning("connection handler failed", cause)
+                ),
+                Effect.ensuring(close(conn, linger))
+              )
+            )
+          ),
+          Effect.forever
+        )
+      }).pipe(Effect.scoped)
+
+    return SocketServer.SocketServer.of({ address, run })
+  })
+
+/** The TCP server as a layer: listening once built, closed with its scope. */
+export const layer = (options: ServerOptions): Layer.Layer<SocketServer.SocketServer, SocketServer.SocketServerError> =>
+  Layer.scoped(SocketServer.SocketServer, make(options))
+
+// ---------------------------------------------------------------------------
+// The client side, for `chat connect`
+
+export interface ConnectOptions {
+  readonly host: string
+  readonly port: number
+}
+
+/** Connects now (not lazily, unlike the platform's), for the life of the scope. */
+export const connect = (options: ConnectOptions): Effect.Effect<Socket.Socket, Socket.SocketError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.async<Net.Socket, Socket.SocketError>((resume) => {
+      const conn = Net.createConnection({ host: options.host, port: options.port, allowHalfOpen: true, noDelay: true })
+      const onError = (cause: Error) => {
+        conn.destroy()
+        resume(Effect.fail(new Socket.SocketGenericError({ reason: "Open", cause })))
+      }
+      conn.once("error", onError)
+      conn.once("connect", () => {
+        conn.off("error", onError)
+        resume(Effect.succeed(conn))
+      })
+    }),
+    (conn) => Effect.sync(() => conn.destroy())
+  ).pipe(Effect.map(fromNetSocket))
