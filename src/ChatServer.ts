@@ -66,10 +66,13 @@ const serve = Effect.gen(function*() {
   yield* Effect.logInfo(`listening on ${formatAddress(server.address)}`)
 })
 
-/** The chat server over the `SocketServer` and `ServerConfig` you provide. */
-export const layer: Layer.Layer<never, never, SocketServer.SocketServer | ServerConfig.ServerConfig> = Layer
+/**
+ * The chat server over the `SocketServer` and `ServerConfig` you provide. It
+ * also provides its `Hub`, whose `snapshot` shows who is where.
+ */
+export const layer: Layer.Layer<Hub, never, SocketServer.SocketServer | ServerConfig.ServerConfig> = Layer
   .scopedDiscard(serve)
-  .pipe(Layer.provide(Hub.Default))
+  .pipe(Layer.provideMerge(Hub.Default))
 
 export interface TcpOptions extends ServerConfig.ServerOptions {
   readonly host?: string | undefined
@@ -82,7 +85,7 @@ export interface TcpOptions extends ServerConfig.ServerOptions {
  */
 export const layerTcp = (
   options: TcpOptions = {}
-): Layer.Layer<never, ServerConfig.InvalidConfig | SocketServer.SocketServerError> => {
+): Layer.Layer<Hub, ServerConfig.InvalidConfig | SocketServer.SocketServerError> => {
   const { host = "127.0.0.1", port = 8888, ...chat } = options
   return layer.pipe(
     Layer.provide(SocketTcp.layer({ host, port })),

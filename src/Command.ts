@@ -3,8 +3,8 @@
  * non-empty line in, a `Command` or the user's mistake out.
  */
 import { Data, Either } from "effect"
-import type { Nick, RoomName } from "./Domain.js"
-import { InvalidNick, InvalidRoom, parseNick, parseRoom, UnknownCommand, Usage } from "./Domain.js"
+import type { Nick, RoomName , InvalidNick, InvalidRoom} from "./Domain.js"
+import { parseNick, parseRoom, UnknownCommand, Usage } from "./Domain.js"
 import * as Reply from "./Reply.js"
 
 export type Command = Data.TaggedEnum<{

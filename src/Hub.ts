@@ -8,8 +8,8 @@
  * its own backlog instead (see `Connection`), so a slow reader only ever hurts
  * itself.
  */
-import type { Duration } from "effect"
-import { Chunk, Deferred, Effect, Either, HashMap, Option, PubSub, Queue, Stream, SynchronizedRef } from "effect"
+import type { Duration , Queue} from "effect"
+import { Chunk, Deferred, Effect, Either, HashMap, Option, PubSub, Stream, SynchronizedRef } from "effect"
 import type { Command } from "./Command.js"
 import type { ClientId, DisconnectReason } from "./Domain.js"
 import type { Event, Output } from "./Event.js"

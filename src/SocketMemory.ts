@@ -110,7 +110,7 @@ const makeClient = (pipe: Pipe): Effect.Effect<MemoryClient> =>
         while (true) {
           const line = yield* readLine
           lines.push(line)
-          if (predicate(line)) return lines as ReadonlyArray<string>
+          if (predicate(line)) return lines
         }
       })
 
@@ -118,7 +118,7 @@ const makeClient = (pipe: Pipe): Effect.Effect<MemoryClient> =>
       const lines: Array<string> = []
       while (true) {
         const line = yield* readLine.pipe(Effect.option)
-        if (Option.isNone(line)) return lines as ReadonlyArray<string>
+        if (Option.isNone(line)) return lines
         lines.push(line.value)
       }
     })

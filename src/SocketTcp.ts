@@ -18,7 +18,8 @@
  */
 import * as Socket from "@effect/platform/Socket"
 import * as SocketServer from "@effect/platform/SocketServer"
-import { Cause, Duration, Effect, FiberSet, Layer, Queue, Scope } from "effect"
+import type { Scope } from "effect"
+import { Cause, Duration, Effect, FiberSet, Layer, Queue } from "effect"
 import * as Net from "node:net"
 
 export interface ServerOptions {

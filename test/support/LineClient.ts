@@ -1,0 +1,225 @@
+/**
+ * A raw `node:net` client that speaks the line protocol the way `nc` does,
+ * for end-to-end tests. Tests wait for specific lines (`line`, `until`,
+ * `closed`) rather than sleeping; `expectNoLine` is only for the few places
+ * that must assert silence.
+ *
+ * Every client is tracked: call `destroyAllClients` in an `afterEach`.
+ */
+import * as Net from "node:net"
+
+/** How long `line` and friends wait before failing with what did arrive. */
+const defaultWaitMs = 10_000
+
+const open = new Set<Net.Socket>()
+
+/** Destroys every client socket still open. */
+export const destroyAllClients = (): void => {
+  for (const socket of open) socket.destroy()
+  open.clear()
+}
+
+interface Waiter {
+  readonly wake: () => void
+}
+
+export class LineClient {
+  private readonly lines: Array<string> = []
+  private partial: Buffer = Buffer.alloc(0)
+  private waiters: Array<Waiter> = []
+  private ended = false
+  private socketError: Error | undefined
+  private readonly received: Array<string> = []
+
+  private constructor(readonly socket: Net.Socket, readonly name: string) {
+    socket.on("data", (chunk: Buffer) => this.onData(chunk))
+    socket.on("end", () => this.onEnd())
+    socket.on("close", () => this.onEnd())
+    socket.on("error", (error) => {
+      this.socketError = error
+    })
+  }
+
+  /** Connects to `127.0.0.1:port` (or `host`), resolving once connected. */
+  static connect(port: number, options: { readonly host?: string; readonly name?: string } = {}): Promise<LineClient> {
+    return new Promise<LineClient>((resolve, reject) => {
+      const socket = Net.createConnection({ host: options.host ?? "127.0.0.1", port })
+      open.add(socket)
+      socket.once("close", () => open.delete(socket))
+      const onError = (error: Error) => reject(error)
+      socket.once("error", onError)
+      socket.once("connect", () => {
+        socket.off("error", onError)
+        resolve(new LineClient(socket, options.name ?? `client:${socket.localPort}`))
+      })
+    })
+  }
+
+  /**
+   * Connects and waits until the session is live: sends `/who` and reads up
+   * to its answer. `welcome` is everything before it (the welcome notices and
+   * the room's history); `nick` is the nick the first line named.
+   */
+  static async join(port: number, options: { readonly name?: string } = {}): Promise<LineClient & Joined> {
+    const client = await LineClient.connect(port, options)
+    const first = await client.line()
+    client.send("/who")
+    const rest = await client.until((line) => line.startsWith("*** in #"))
+    const nick = /guest-\d+/.exec(first)?.[0] ?? ""
+    return Object.assign(client, { nick, welcome: [first, ...rest.slice(0, -1)] })
+  }
+
+  // -------------------------------------------------------------------------
+  // Sending
+
+  /** Sends one line: `text` and `\n`. */
+  send(text: string): void {
+    this.socket.write(`${text}\n`)
+  }
+
+  /** Sends bytes exactly as given. */
+  write(data: string | Uint8Array): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.socket.write(data, (error) => error ? reject(error) : resolve())
+    })
+  }
+
+  /** Ends the stream (a FIN); the client can still read. */
+  end(): void {
+    this.socket.end()
+  }
+
+  /** Closes the connection with a reset (RST). */
+  reset(): void {
+    this.socket.resetAndDestroy()
+  }
+
+  /** Stops reading: the kernel's buffers fill and then the server's queue. */
+  pause(): void {
+    this.socket.pause()
+  }
+
+  resume(): void {
+    this.socket.resume()
+  }
+
+  // -------------------------------------------------------------------------
+  // Receiving
+
+  /** The next line, without its `\n`. Fails if the connection closes first. */
+  async line(waitMs = defaultWaitMs): Promise<string> {
+    await this.waitFor(() => this.lines.length > 0 || this.ended, waitMs, "a line")
+    const next = this.lines.shift()
+    if (next === undefined) throw new Error(`${this.name}: the connection closed while waiting for a line${this.context()}`)
+    return next
+  }
+
+  /** Lines up to and including the first that matches. */
+  async until(predicate: (line: string) => boolean, waitMs = defaultWaitMs): Promise<Array<string>> {
+    const deadline = performance.now() + waitMs
+    const seen: Array<string> = []
+    while (true) {
+      const left = Math.max(0, deadline - performance.now())
+      const next = await this.line(left).catch((error: Error) => {
+        throw new Error(`${error.message}\n  (until: no match among ${seen.length} lines: ${preview(seen)})`)
+      })
+      seen.push(next)
+      if (predicate(next)) return seen
+    }
+  }
+
+  /** The next `count` lines. */
+  async take(count: number, waitMs = defaultWaitMs): Promise<Array<string>> {
+    const deadline = performance.now() + waitMs
+    const out: Array<string> = []
+    while (out.length < count) out.push(await this.line(Math.max(0, deadline - performance.now())))
+    return out
+  }
+
+  /** Fails if a line arrives within `ms`. */
+  async expectNoLine(ms = 150): Promise<void> {
+    const arrived = await this.waitFor(() => this.lines.length > 0, ms, "").then(() => true, () => false)
+    if (arrived) throw new Error(`${this.name}: expected no line, got ${JSON.stringify(this.lines[0])}`)
+  }
+
+  /**
+   * Resolves when the server has closed the connection (an end of stream, a
+   * reset or an error), with the lines not yet taken.
+   */
+  async closed(waitMs = defaultWaitMs): Promise<Array<string>> {
+    await this.waitFor(() => this.ended, waitMs, "the server to close the connection")
+    return this.lines.splice(0)
+  }
+
+  /** Whether the server has closed the connection. */
+  get isClosed(): boolean {
+    return this.ended
+  }
+
+  /** The socket error that ended the connection, if any (ECONNRESET for a reset). */
+  get error(): Error | undefined {
+    return this.socketError
+  }
+
+  // -------------------------------------------------------------------------
+
+  private onData(chunk: Buffer): void {
+    let data = this.partial.length === 0 ? chunk : Buffer.concat([this.partial, chunk])
+    let newline = data.indexOf(0x0a)
+    while (newline !== -1) {
+      const line = data.toString("utf8", 0, newline)
+      this.lines.push(line)
+      this.received.push(line)
+      if (this.received.length > 20) this.received.shift()
+      data = data.subarray(newline + 1)
+      newline = data.indexOf(0x0a)
+    }
+    this.partial = Buffer.from(data)
+    this.wakeAll()
+  }
+
+  private onEnd(): void {
+    this.ended = true
+    this.wakeAll()
+  }
+
+  private wakeAll(): void {
+    const waiters = this.waiters
+    this.waiters = []
+    for (const waiter of waiters) waiter.wake()
+  }
+
+  private waitFor(ready: () => boolean, waitMs: number, what: string): Promise<void> {
+    if (ready()) return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        wake: () => {
+          if (ready()) {
+            clearTimeout(timer)
+            resolve()
+          } else {
+            this.waiters.push(waiter)
+          }
+        }
+      }
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter)
+        reject(new Error(`${this.name}: waited ${Math.round(waitMs)} ms for ${what}${this.context()}`))
+      }, waitMs)
+      this.waiters.push(waiter)
+    })
+  }
+
+  private context(): string {
+    const partial = this.partial.length > 0 ? `; partial line ${JSON.stringify(this.partial.toString("utf8"))}` : ""
+    return `; last lines received: ${preview(this.received)}${partial}${this.ended ? "; connection closed" : ""}`
+  }
+}
+
+export interface Joined {
+  readonly nick: string
+  readonly welcome: ReadonlyArray<string>
+}
+
+const preview = (lines: ReadonlyArray<string>): string =>
+  JSON.stringify(lines.slice(-10).map((line) => line.length > 80 ? `${line.slice(0, 80)}…` : line))
