@@ -102,7 +102,10 @@ export class Hub extends Effect.Service<Hub>()("chat/Hub", {
      */
     const shutdown = (within: Duration.DurationInput): Effect.Effect<void> =>
       commit(HubState.shutdown).pipe(
-        Effect.zipRight(Deferred.await(drained).pipe(Effect.timeoutOption(within), Effect.asVoid))
+        Effect.zipRight(
+          // Shutdown runs in a finalizer, which is uninterruptible; the wait must not be.
+          Deferred.await(drained).pipe(Effect.interruptible, Effect.timeoutOption(within), Effect.asVoid)
+        )
       )
 
     const snapshot: Effect.Effect<HubState.Snapshot> = SynchronizedRef.get(state).pipe(

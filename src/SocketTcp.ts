@@ -124,6 +124,9 @@ const close = (conn: Net.Socket, linger: Duration.DurationInput): Effect.Effect<
     conn.end()
     conn.resume()
   }).pipe(
+    // This runs as a finalizer, which is uninterruptible: without this the
+    // timeout could not cut the wait short, and a silent peer would hang it.
+    Effect.interruptible,
     Effect.timeoutOption(linger),
     Effect.ensuring(Effect.sync(() => conn.destroy()))
   )

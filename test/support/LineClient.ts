@@ -69,6 +69,25 @@ export class LineClient {
     return Object.assign(client, { nick, welcome: [first, ...rest.slice(0, -1)] })
   }
 
+  /**
+   * `count` clients in `#lobby` of a fresh server, joined one after another;
+   * each earlier client has read the join notice of each later one, so all
+   * of them are quiet when this resolves.
+   */
+  static async group(port: number, count: number): Promise<Array<LineClient & Joined>> {
+    const clients: Array<LineClient & Joined> = []
+    for (let i = 0; i < count; i++) {
+      const client = await LineClient.join(port)
+      for (const earlier of clients) {
+        const notice = await earlier.line()
+        const expected = `*** ${client.nick} joined #lobby`
+        if (notice !== expected) throw new Error(`${earlier.name}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(notice)}`)
+      }
+      clients.push(client)
+    }
+    return clients
+  }
+
   // -------------------------------------------------------------------------
   // Sending
 
@@ -154,6 +173,11 @@ export class LineClient {
   /** Whether the server has closed the connection. */
   get isClosed(): boolean {
     return this.ended
+  }
+
+  /** Bytes received after the last `\n`: a line the server did not end. */
+  get unterminated(): string {
+    return this.partial.toString("utf8")
   }
 
   /** The socket error that ended the connection, if any (ECONNRESET for a reset). */

@@ -11,6 +11,7 @@
  */
 import type { ChildProcess } from "node:child_process"
 import { spawn } from "node:child_process"
+import * as Net from "node:net"
 import { fileURLToPath } from "node:url"
 
 /** The `chat` executable of this repository, by absolute path. */
@@ -157,3 +158,15 @@ export const runChat = (
     })
   })
 }
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (nothing listens on it). */
+export const freePort = (): Promise<number> =>
+  new Promise<number>((resolve, reject) => {
+    const server = Net.createServer()
+    server.once("error", reject)
+    server.listen({ host: "127.0.0.1", port: 0 }, () => {
+      const address = server.address()
+      const port = address !== null && typeof address === "object" ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
