@@ -51,7 +51,14 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
 
     // Reading: the socket is not read again until the inbox has room.
     const inbox = yield* Mailbox.make<Uint8Array, Socket.SocketError>(readAhead)
-    yield* socket.run((chunk) => inbox.offer(chunk)).pipe(Mailbox.into(inbox), Effect.forkScoped)
+    yield* socket.run((chunk) => inbox.offer(chunk)).pipe(
+      // A reset or socket error: the client is gone, and so are the lines it
+      // sent that flood control is still holding back. End of stream is
+      // different: the lines before it are still processed, then it closes.
+      Effect.tapError(() => finish(closed)),
+      Mailbox.into(inbox),
+      Effect.forkScoped
+    )
 
     const session = yield* hub.connect(ending)
     yield* Effect.annotateLogsScoped({ client: session.id })

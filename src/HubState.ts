@@ -253,7 +253,11 @@ const speak = (state: HubState, client: Client, line: Reply.Line, limits: Limits
 const rename = (state: HubState, client: Client, nick: Nick): Either.Either<Transition, NickTaken> => {
   const key = keyOf(nick)
   const owner = HashMap.get(state.nicks, key)
-  if (Option.isSome(owner) && owner.value !== client.id) return Either.left(new NickTaken({ nick }))
+  if (Option.isSome(owner) && owner.value !== client.id) {
+    // The error names the nick as its owner spelled it.
+    const taken = HashMap.get(state.clients, owner.value).pipe(Option.map((other) => other.nick), Option.getOrElse(() => nick))
+    return Either.left(new NickTaken({ nick: taken }))
+  }
   if (nick === client.nick) return Either.right(tell(state, client.id, [Reply.youAreNow(nick)]))
   const freed = freeNick(state, keyOf(client.nick))
   const next: HubState = {

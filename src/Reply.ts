@@ -100,8 +100,7 @@ export const help: ReadonlyArray<Line> = [
   "/msg NICK TEXT      send a private message",
   "/me TEXT            send an action to your room",
   "/quit [REASON]      leave the chat",
-  "/help               show this help",
-  "//text              send a room message that starts with /"
+  "/help               show this help (//text sends a room message starting with /)"
 ].map(notice)
 
 // ---------------------------------------------------------------------------

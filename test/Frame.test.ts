@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { FastCheck } from "effect"
 import * as Frame from "../src/Frame.js"
 
 const encoder = new TextEncoder()
@@ -253,5 +254,53 @@ describe("Frame.decoder", () => {
         show([line("\uFEFF")])
       )
     })
+  })
+
+  describe("against a reference model", () => {
+    const utf8 = new TextDecoder("utf-8", { ignoreBOM: true })
+
+    /** What PROTOCOL.md says, written the slow way: split at \n, drop one \r before it, check the length. */
+    const reference = (input: Uint8Array, maxBytes: number): Array<string> => {
+      const frames: Array<string> = []
+      let start = 0
+      for (let i = 0; i < input.length; i++) {
+        if (input[i] !== 0x0a) continue
+        const end = i > start && input[i - 1] === 0x0d ? i - 1 : i
+        const body = input.subarray(start, end)
+        frames.push(body.length > maxBytes ? "TooLong" : `Line:${JSON.stringify(utf8.decode(body))}`)
+        start = i + 1
+      }
+      // A partial line is reported as soon as it is too long, before its \n arrives (a last \r may yet be dropped).
+      const tail = input.length > start && input[input.length - 1] === 0x0d ? input.length - 1 : input.length
+      if (tail - start > maxBytes) frames.push("TooLong")
+      return frames
+    }
+
+    it.prop(
+      "frames any bytes, cut anywhere, as the reference does, holding at most maxBytes",
+      [
+        FastCheck.uint8Array({ maxLength: 60 }).chain((raw) =>
+          FastCheck.record({
+            // Bytes from a small alphabet, so lines, \r, \n and broken UTF-8 are frequent.
+            input: FastCheck.constant(
+              Uint8Array.from(raw, (b) => [0x61, 0x0d, 0x0a, 0x0d, 0x0a, 0xff, 0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80][b % 12]!)
+            ),
+            cuts: FastCheck.uniqueArray(FastCheck.nat(raw.length), { maxLength: 8 }),
+            maxBytes: FastCheck.integer({ min: 1, max: 8 })
+          })
+        )
+      ],
+      ([{ cuts, input, maxBytes }]) => {
+        const points = [0, ...[...cuts].sort((a, b) => a - b), input.length]
+        const decoder = Frame.decoder(maxBytes)
+        const frames: Array<Frame.Frame> = []
+        for (let i = 0; i + 1 < points.length; i++) {
+          frames.push(...decoder.push(input.subarray(points[i], points[i + 1])))
+          assert.isAtMost(decoder.pendingBytes(), maxBytes)
+        }
+        assert.deepStrictEqual(show(frames), reference(input, maxBytes))
+      },
+      { fastCheck: { seed: 4096, numRuns: 1000 } }
+    )
   })
 })

@@ -15,6 +15,13 @@ import {
 } from "../src/Domain.js"
 import * as Reply from "../src/Reply.js"
 
+/** C0 except TAB, DEL, C1: what `clean` must remove. */
+const isControl = (c: string): boolean => {
+  const n = c.codePointAt(0)!
+  return (n <= 0x1f && n !== 0x09) || (n >= 0x7f && n <= 0x9f)
+}
+const hasControl = (text: string): boolean => Array.from(text).some(isControl)
+
 const codePoints = (from: number, to: number): Array<string> =>
   Array.from({ length: to - from + 1 }, (_, i) => String.fromCodePoint(from + i))
 
@@ -109,7 +116,7 @@ describe("Reply.clean", () => {
     ([text]) => {
       const once = Reply.clean(text)
       assert.strictEqual(Reply.clean(once), once)
-      assert.isFalse(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/.test(once))
+      assert.isFalse(hasControl(once))
       assert.isFalse(/\p{White_Space}$/u.test(once))
     },
     { fastCheck: { seed: 20240601, numRuns: 500 } }
@@ -119,8 +126,7 @@ describe("Reply.clean", () => {
     "changes nothing in text without controls and ending in a non-space",
     [FastCheck.string({ unit: "grapheme", maxLength: 20 }).map((s) => `${s}x`)],
     ([text]) => {
-      const hasControl = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/.test(text)
-      if (!hasControl) assert.strictEqual(Reply.clean(text), text)
+      if (!hasControl(text)) assert.strictEqual(Reply.clean(text), text)
     },
     { fastCheck: { seed: 20240601, numRuns: 500 } }
   )

@@ -2,18 +2,20 @@
  * PROTOCOL.md, "Framing": lines, UTF-8, the line length limit, and how
  * relayed text is cleaned — over real TCP against `chat serve`.
  */
-import { afterEach, describe, expect, it } from "vitest"
-import { destroyAllClients, LineClient } from "../support/LineClient.js"
-import { startServer, stopAllProcesses } from "../support/ServerProcess.js"
+import { afterAll, afterEach, describe, expect, it } from "vitest"
+import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
+import { sharedServer, stopAllProcesses, stopTestProcesses } from "../support/ServerProcess.js"
 
 afterEach(async () => {
   destroyAllClients()
-  await stopAllProcesses()
+  await stopTestProcesses()
+  expect(takeStrayLines()).toEqual([])
 })
+afterAll(stopAllProcesses)
 
 /** A server and two quiet clients in `#lobby`: guest-1 speaks, guest-2 listens. */
 const pair = async (args: ReadonlyArray<string> = []) => {
-  const server = await startServer(["--rate", "0", ...args])
+  const server = await sharedServer(["--rate", "0", ...args])
   const [alice, bob] = await LineClient.group(server.port, 2)
   return { server, alice: alice!, bob: bob! }
 }
@@ -102,6 +104,22 @@ describe("line length", () => {
     expect(await alice.line()).toBe("*** in #lobby: guest-1, guest-2")
     alice.send("next")
     expect(await bob.line()).toBe("<guest-1> next")
+  })
+
+  it("does not count a \\r that arrives apart from its \\n", async () => {
+    const { alice, bob } = await pair()
+    const max = "c".repeat(4096)
+    await alice.write(max)
+    await alice.write("\r")
+    await alice.write("\n")
+    expect(await bob.line()).toBe(`<guest-1> ${max}`)
+    // A \r followed by anything but \n is content: 4098 bytes.
+    await alice.write(max)
+    await alice.write("\r")
+    await alice.write("y\n")
+    expect(await alice.line()).toBe("! line too long (max 4096 bytes)")
+    alice.send("ok")
+    expect(await bob.line()).toBe("<guest-1> ok")
   })
 
   it("counts bytes, not characters, under --max-line-bytes 10", async () => {

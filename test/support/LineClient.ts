@@ -4,7 +4,10 @@
  * `closed`) rather than sleeping; `expectNoLine` is only for the few places
  * that must assert silence.
  *
- * Every client is tracked: call `destroyAllClients` in an `afterEach`.
+ * Every client is tracked: call `destroyAllClients` after each test (or,
+ * for a file of concurrent tests, after all of them), and check that
+ * `takeStrayLines` is empty: every line the server sent was one of the six
+ * kinds of PROTOCOL.md and ended with `\n`.
  */
 import * as Net from "node:net"
 
@@ -12,6 +15,26 @@ import * as Net from "node:net"
 const defaultWaitMs = 10_000
 
 const open = new Set<Net.Socket>()
+
+const nick = "[A-Za-z][A-Za-z0-9_-]{0,23}"
+/** The six kinds of line of PROTOCOL.md, "What the server sends", by their first characters. */
+const lineKinds = new RegExp(`^(<${nick}> |\\* ${nick} |\\[pm\\] <${nick}> |\\[pm -> ${nick}\\] |\\*\\*\\* |! )`)
+
+/** Whether `line` is one of the six kinds of line the server may send. */
+export const isProtocolLine = (line: string): boolean => lineKinds.test(line)
+
+let strays: Array<string> = []
+
+/**
+ * Every line received since the last call that is none of the six kinds,
+ * and any text the server left without its `\n` at close. Tests check that
+ * this is empty after each test.
+ */
+export const takeStrayLines = (): Array<string> => {
+  const taken = strays
+  strays = []
+  return taken
+}
 
 /** Destroys every client socket still open. */
 export const destroyAllClients = (): void => {
@@ -30,11 +53,12 @@ export class LineClient {
   private ended = false
   private socketError: Error | undefined
   private readonly received: Array<string> = []
+  private readonly observers: Array<(line: string) => void> = []
 
   private constructor(readonly socket: Net.Socket, readonly name: string) {
     socket.on("data", (chunk: Buffer) => this.onData(chunk))
-    socket.on("end", () => this.onEnd())
-    socket.on("close", () => this.onEnd())
+    socket.on("end", () => this.onEnd(true))
+    socket.on("close", () => this.onEnd(false))
     socket.on("error", (error) => {
       this.socketError = error
     })
@@ -66,18 +90,45 @@ export class LineClient {
     client.send("/who")
     const rest = await client.until((line) => line.startsWith("*** in #"))
     const nick = /guest-\d+/.exec(first)?.[0] ?? ""
-    return Object.assign(client, { nick, welcome: [first, ...rest.slice(0, -1)] })
+    return Object.assign(client, { nick, welcome: [first, ...rest.slice(0, -1)], who: rest.at(-1)! })
   }
 
   /**
-   * `count` clients in `#lobby` of a fresh server, joined one after another;
-   * each earlier client has read the join notice of each later one, so all
-   * of them are quiet when this resolves.
+   * The first client of a test: joins once the server has no other client
+   * left (a server shared by several tests cleans up after the previous test
+   * asynchronously). It is then `guest-1`, alone in `#lobby`, which has no
+   * history, and no other room exists, exactly as on a fresh server.
+   */
+  static async alone(port: number): Promise<LineClient & Joined> {
+    const deadline = performance.now() + 5_000
+    while (true) {
+      const client = await LineClient.join(port)
+      let state = `nick ${client.nick}, ${JSON.stringify(client.welcome)}, ${JSON.stringify(client.who)}`
+      if (
+        client.nick === "guest-1" && client.who === "*** in #lobby: guest-1" &&
+        client.welcome.every((line) => line.startsWith("*** "))
+      ) {
+        client.send("/rooms")
+        const rooms = await client.line()
+        if (rooms === "*** rooms: #lobby (1)") return client
+        state = rooms
+      }
+      client.reset()
+      if (performance.now() > deadline) throw new Error(`the server still has clients from an earlier test: ${state}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+
+  /**
+   * `count` clients in `#lobby` of a server without clients (see `alone`),
+   * `guest-1` to `guest-N`, joined one after another; each earlier client has
+   * read the join notice of each later one, so all of them are quiet when
+   * this resolves.
    */
   static async group(port: number, count: number): Promise<Array<LineClient & Joined>> {
     const clients: Array<LineClient & Joined> = []
     for (let i = 0; i < count; i++) {
-      const client = await LineClient.join(port)
+      const client = i === 0 ? await LineClient.alone(port) : await LineClient.join(port)
       for (const earlier of clients) {
         const notice = await earlier.line()
         const expected = `*** ${client.nick} joined #lobby`
@@ -170,6 +221,11 @@ export class LineClient {
     return this.lines.splice(0)
   }
 
+  /** Calls `observer` with each line as it arrives, whether or not a test has taken it yet. */
+  observe(observer: (line: string) => void): void {
+    this.observers.push(observer)
+  }
+
   /** Whether the server has closed the connection. */
   get isClosed(): boolean {
     return this.ended
@@ -192,7 +248,9 @@ export class LineClient {
     let newline = data.indexOf(0x0a)
     while (newline !== -1) {
       const line = data.toString("utf8", 0, newline)
+      if (!isProtocolLine(line)) strays.push(`${this.name}: ${JSON.stringify(line.slice(0, 200))}`)
       this.lines.push(line)
+      for (const observer of this.observers) observer(line)
       this.received.push(line)
       if (this.received.length > 20) this.received.shift()
       data = data.subarray(newline + 1)
@@ -202,7 +260,10 @@ export class LineClient {
     this.wakeAll()
   }
 
-  private onEnd(): void {
+  private onEnd(endOfStream: boolean): void {
+    if (endOfStream && !this.ended && this.partial.length > 0) {
+      strays.push(`${this.name}: unterminated at close: ${JSON.stringify(this.partial.toString("utf8").slice(0, 200))}`)
+    }
     this.ended = true
     this.wakeAll()
   }
@@ -241,8 +302,12 @@ export class LineClient {
 }
 
 export interface Joined {
+  /** The guest nick the first line named. */
   readonly nick: string
+  /** The lines before the answer to `/who`: the welcome notices, then the history. */
   readonly welcome: ReadonlyArray<string>
+  /** The answer to `/who`. */
+  readonly who: string
 }
 
 const preview = (lines: ReadonlyArray<string>): string =>

@@ -4,10 +4,14 @@
  *
  * - `startServer(args)` spawns `chat serve --port 0 ...args` and resolves once
  *   the server logs `listening on HOST:PORT` (never after a fixed sleep).
- * - `runChat(args, input)` runs a short-lived `chat` command to completion.
+ * - `sharedServer(args)` is `startServer(args)` started once per test file
+ *   and reused by its tests (starting a server costs about half a second).
+ * - `runChat(args, { input })` runs a short-lived `chat` command (`connect`,
+ *   a `serve` that must fail) to completion.
  *
- * Every child is tracked until it exits: call `stopAllProcesses` in an
- * `afterEach`, so that no test leaves a process behind, whatever it asserted.
+ * Every child is tracked until it exits: call `stopTestProcesses` in an
+ * `afterEach` and `stopAllProcesses` in an `afterAll`, so that no test leaves
+ * a process behind, whatever it asserted.
  */
 import type { ChildProcess } from "node:child_process"
 import { spawn } from "node:child_process"
@@ -43,12 +47,15 @@ export interface ServerProcess {
 const startTimeoutMs = 10_000
 
 const running = new Set<ChildProcess>()
+const shared = new Map<string, Promise<ServerProcess>>()
+const sharedChildren = new Set<ChildProcess>()
 
 const track = (child: ChildProcess): Promise<Exit> => {
   running.add(child)
   return new Promise<Exit>((resolve) => {
     child.once("exit", (code, signal) => {
       running.delete(child)
+      sharedChildren.delete(child)
       resolve({ code, signal })
     })
   })
@@ -56,16 +63,23 @@ const track = (child: ChildProcess): Promise<Exit> => {
 
 const hasExited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null
 
-/** Kills every child this module started that is still running, and waits for them to exit. */
-export const stopAllProcesses = async (): Promise<void> => {
-  const children = Array.from(running)
-  await Promise.all(children.map((child) =>
+const kill = (children: ReadonlyArray<ChildProcess>): Promise<void> =>
+  Promise.all(children.map((child) =>
     new Promise<void>((resolve) => {
       if (hasExited(child)) return resolve()
       child.once("exit", () => resolve())
       child.kill("SIGKILL")
     })
-  ))
+  )).then(() => undefined)
+
+/** Kills every child started for one test (not the shared servers), and waits for them to exit. */
+export const stopTestProcesses = (): Promise<void> =>
+  kill(Array.from(running).filter((child) => !sharedChildren.has(child)))
+
+/** Kills every child this module started, shared servers included, and waits for them to exit. */
+export const stopAllProcesses = (): Promise<void> => {
+  shared.clear()
+  return kill(Array.from(running))
 }
 
 // A last resort if the test runner itself goes away.
@@ -116,6 +130,25 @@ export const startServer = (args: ReadonlyArray<string> = []): Promise<ServerPro
       reject(new Error(`chat serve exited (${exit.code ?? exit.signal}) before listening; stderr:\n${stderr}`))
     })
   })
+}
+
+/**
+ * A server with these options shared by the tests of one file: started on
+ * first use, started again if it has exited. Tests that share it must leave
+ * it as they found it (no clients): see `LineClient.group`.
+ */
+export const sharedServer = async (args: ReadonlyArray<string> = []): Promise<ServerProcess> => {
+  const key = JSON.stringify(args)
+  const existing = shared.get(key)
+  if (existing !== undefined) {
+    const server = await existing
+    if (!hasExited(server.process)) return server
+  }
+  const starting = startServer(args)
+  shared.set(key, starting)
+  const server = await starting
+  sharedChildren.add(server.process)
+  return server
 }
 
 export interface RunResult extends Exit {

@@ -1,0 +1,148 @@
+/**
+ * PROTOCOL.md, "The server process" and shutdown: signals, bad options, a
+ * port in use, `--help`.
+ */
+import * as Net from "node:net"
+import { afterAll, describe, expect, it } from "vitest"
+import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
+import { freePort, runChat, startServer, stopAllProcesses } from "../support/ServerProcess.js"
+
+// Each test has its own processes and mostly waits for them, so the tests run
+// concurrently; everything still running is killed at the end.
+afterAll(async () => {
+  destroyAllClients()
+  await stopAllProcesses()
+  expect(takeStrayLines()).toEqual([])
+})
+
+const shuttingDown = "*** server shutting down"
+
+/** Fails unless connecting to `port` is refused: nothing listens there. */
+const expectNothingListening = async (port: number) => {
+  const refused = await LineClient.connect(port).then(
+    (client) => {
+      client.reset()
+      return false
+    },
+    (error: NodeJS.ErrnoException) => error.code === "ECONNREFUSED"
+  )
+  expect(refused, `something listens on ${port}`).toBe(true)
+}
+
+describe.concurrent("shutdown", () => {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    it(`${signal}: every client gets \`${shuttingDown}\` then close, no leave notices, exit 0`, async ({ expect }) => {
+      const server = await startServer()
+      const [a, b, c] = await LineClient.group(server.port, 3)
+      c!.send("/join dev")
+      expect(await c!.line()).toBe("*** joined #dev (1 here: guest-3)")
+      expect(await a!.line()).toBe("*** guest-3 left #lobby (joined #dev)")
+      expect(await b!.line()).toBe("*** guest-3 left #lobby (joined #dev)")
+
+      const stopping = server.stop(signal)
+      for (const client of [a!, b!, c!]) {
+        expect(await client.line()).toBe(shuttingDown)
+        expect(await client.closed()).toEqual([])
+      }
+      const exit = await stopping
+      expect(exit.code).toBe(0)
+    expect(exit.ms).toBeLessThan(5_000)
+    })
+  }
+
+  it("exits 0 within 5 s with a client that stopped reading while another floods", async ({ expect }) => {
+    // No flood control and a queue that never overflows: the slow reader stays connected, stuck.
+    const server = await startServer(["--rate", "0", "--max-queue", "100000"])
+    const [slow, flooder, reader] = await LineClient.group(server.port, 3)
+    slow!.pause()
+    // 12 MB: far more than the kernel buffers for the slow reader hold; still flooding at the signal.
+    const padding = "z".repeat(4000)
+    void flooder!.write(Array.from({ length: 3000 }, (_, i) => `${i} ${padding}\n`).join("")).catch(() => {})
+    await reader!.until((line) => line.startsWith("<guest-2> 1500 "))
+
+    const exit = await server.stop("SIGTERM")
+    expect(exit.code).toBe(0)
+    expect(exit.ms).toBeLessThan(5_000)
+    const rest = await reader!.closed()
+    expect(rest).toContain(shuttingDown)
+    expect(rest.slice(rest.indexOf(shuttingDown) + 1)).toEqual([])
+    expect(rest.filter((line) => line.includes(" left #"))).toEqual([])
+  })
+
+  it("exits 0 within 5 s with a client that never reads and a client in the middle of a line", async ({ expect }) => {
+    const server = await startServer(["--rate", "0", "--max-queue", "100000"])
+    const [slow, sender, partial] = await LineClient.group(server.port, 3)
+    slow!.pause()
+    const padding = "w".repeat(4000)
+    await sender!.write(Array.from({ length: 2000 }, (_, i) => `${i} ${padding}\n`).join(""))
+    await partial!.write("no newline yet")
+    await partial!.until((line) => line.startsWith("<guest-2> 1999 "))
+    const exit = await server.stop("SIGINT")
+    expect(exit.code).toBe(0)
+    expect(exit.ms).toBeLessThan(5_000)
+  })
+
+  it("no longer listens once it has exited", async ({ expect }) => {
+    const server = await startServer()
+    const [a] = await LineClient.group(server.port, 1)
+    const stopping = server.stop("SIGTERM")
+    expect(await a!.line()).toBe(shuttingDown)
+    expect((await stopping).code).toBe(0)
+    await expectNothingListening(server.port)
+  })
+})
+
+describe.concurrent("bad options", () => {
+  for (const [name, args] of [
+    ["--port 70000", ["--port", "70000"]],
+    ["--rate -1", ["--rate", "-1"]],
+    ["--frob", ["--frob"]]
+  ] as const) {
+    it(`${name}: one line on stderr, exit 1, nothing listening`, async ({ expect }) => {
+      const port = await freePort()
+      const portArgs = name.startsWith("--port") ? [] : ["--port", String(port)]
+      const result = await runChat(["serve", ...portArgs, ...args])
+      expect(result.code).toBe(1)
+      expect(result.stderr.trim().split("\n"), result.stderr).toHaveLength(1)
+      expect(result.stderr).not.toContain("listening on")
+      await expectNothingListening(port)
+    })
+  }
+
+  it("a port in use: `cannot listen on 127.0.0.1:PORT: address in use`, exit 1", async ({ expect }) => {
+    const blocker = Net.createServer()
+    await new Promise<void>((resolve) => blocker.listen({ host: "127.0.0.1", port: 0 }, resolve))
+    const address = blocker.address()
+    const port = address !== null && typeof address === "object" ? address.port : 0
+    const result = await runChat(["serve", "--port", String(port)]).finally(() => blocker.close())
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${port}: address in use`)
+    expect(result.stderr.trim().split("\n"), result.stderr).toHaveLength(1)
+    expect(result.stderr).not.toContain("listening on")
+  })
+
+  it("a port in use by another chat server", async ({ expect }) => {
+    const first = await startServer()
+    const result = await runChat(["serve", "--port", String(first.port)])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${first.port}: address in use`)
+    // The first server is unharmed.
+    const client = await LineClient.join(first.port)
+    expect(client.nick).toBe("guest-1")
+  })
+})
+
+describe.concurrent("the command line", () => {
+  it("`chat serve --help` exits 0", async ({ expect }) => {
+    const result = await runChat(["serve", "--help"])
+    expect(result.code).toBe(0)
+    expect(result.stdout + result.stderr).toContain("--port")
+  })
+
+  it("logs `listening on 127.0.0.1:PORT` with the real port on stderr", async ({ expect }) => {
+    const server = await startServer()
+    expect(server.port).toBeGreaterThan(0)
+    expect(server.stderr()).toContain(`listening on 127.0.0.1:${server.port}`)
+    expect(server.host).toBe("127.0.0.1")
+  })
+})
