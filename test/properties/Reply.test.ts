@@ -1,0 +1,117 @@
+/**
+ * Properties of `Reply.clean`, the one guard between what a user types and
+ * other people's terminals: the result never holds a control character,
+ * keeps every other character (emoji, CJK, combining marks) in order, loses
+ * only trailing white space, and cleaning twice changes nothing.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { FastCheck } from "effect"
+import * as Reply from "../../src/Reply.js"
+
+/** PROTOCOL.md's control characters: U+0000–U+001F except TAB, U+007F, U+0080–U+009F. */
+const isControl = (codePoint: number): boolean =>
+  (codePoint <= 0x1f && codePoint !== 0x09) || (codePoint >= 0x7f && codePoint <= 0x9f)
+
+/** Unicode's White_Space property, listed from the Unicode Character Database (PropList.txt). */
+const whiteSpace = new Set([
+  0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0x85, 0xa0, 0x1680,
+  0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a,
+  0x2028, 0x2029, 0x202f, 0x205f, 0x3000
+])
+
+const codePoints = (text: string): Array<number> => Array.from(text, (c) => c.codePointAt(0)!)
+
+/** The text without its control characters, by code point. */
+const withoutControls = (text: string): string =>
+  Array.from(text).filter((c) => !isControl(c.codePointAt(0)!)).join("")
+
+const controls = [
+  ...Array.from({ length: 0x20 }, (_, i) => i).filter((i) => i !== 0x09),
+  ...Array.from({ length: 0x21 }, (_, i) => 0x7f + i)
+].map((codePoint) => String.fromCodePoint(codePoint))
+
+const spaces = Array.from(whiteSpace, (codePoint) => String.fromCodePoint(codePoint))
+
+/** Text a person could type, and what an attacker would: emoji, CJK, combining marks, escapes, white space. */
+const hostileText = FastCheck.array(
+  FastCheck.oneof(
+    { weight: 4, arbitrary: FastCheck.string({ unit: "grapheme", maxLength: 8 }) },
+    {
+      weight: 2,
+      arbitrary: FastCheck.constantFrom(
+        "e\u0301",
+        "\u0915\u094d\u0937",
+        "👩‍👩‍👧",
+        "🇫🇷",
+        "日本語",
+        "한국어",
+        "\ufeff",
+        "\u200b",
+        "\u202e",
+        "\u001b[2J",
+        "\u001b]0;title\u0007",
+        "\u009b31m"
+      )
+    },
+    { weight: 2, arbitrary: FastCheck.constantFrom(...controls) },
+    { weight: 2, arbitrary: FastCheck.constantFrom(...spaces) },
+    { weight: 1, arbitrary: FastCheck.string({ unit: "binary", maxLength: 8 }) }
+  ),
+  { maxLength: 20 }
+).map((pieces) => pieces.join(""))
+
+describe("Reply.clean, for any text", () => {
+  it.prop(
+    "never leaves a control character",
+    [hostileText],
+    ([text]) => {
+      const out = Reply.clean(text)
+      assert.deepStrictEqual(codePoints(out).filter(isControl), [], JSON.stringify(text))
+    },
+    { fastCheck: { numRuns: 2000 } }
+  )
+
+  it.prop(
+    "keeps every other character, in order, losing only trailing white space",
+    [hostileText],
+    ([text]) => {
+      const out = Reply.clean(text)
+      const kept = withoutControls(text)
+      assert.isTrue(kept.startsWith(out), `${JSON.stringify(out)} is not a prefix of ${JSON.stringify(kept)}`)
+      const trimmed = codePoints(kept.slice(out.length))
+      assert.isTrue(trimmed.every((c) => whiteSpace.has(c)), `trimmed more than white space: ${JSON.stringify(trimmed)}`)
+      const last = codePoints(out).at(-1)
+      assert.isFalse(last !== undefined && whiteSpace.has(last), "ends in white space")
+    },
+    { fastCheck: { numRuns: 2000 } }
+  )
+
+  it.prop(
+    "keeps text that ends in a visible character exactly, once its controls are gone",
+    [
+      FastCheck.tuple(
+        FastCheck.array(
+          FastCheck.tuple(FastCheck.string({ unit: "grapheme", maxLength: 6 }), FastCheck.constantFrom("", ...controls)),
+          { maxLength: 12 }
+        ),
+        FastCheck.constantFrom("x", "😀", "日", "e\u0301", "👩‍👩‍👧")
+      )
+    ],
+    ([[pieces, last]]) => {
+      const text = pieces.map(([visible, control]) => visible + control).join("") + last
+      const typed = pieces.map(([visible]) => visible).join("") + last
+      assert.strictEqual(Reply.clean(text), withoutControls(typed))
+    },
+    { fastCheck: { numRuns: 1000 } }
+  )
+
+  it.prop(
+    "changes nothing when applied twice",
+    [hostileText],
+    ([text]) => {
+      const once = Reply.clean(text)
+      assert.strictEqual(Reply.clean(once), once)
+    },
+    { fastCheck: { numRuns: 2000 } }
+  )
+})
