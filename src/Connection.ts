@@ -3,9 +3,9 @@
  *
  * Three fibers, all in the connection's scope:
  * - the reader pulls bytes, frames lines, waits for flood control, and hands
- *   each command to the hub;
- * - the pump moves the client's event stream into its outbox, a bounded
- *   queue: a client whose backlog passes `maxQueue` is cut off `(too slow)`,
+ *   the lines to the hub, a read's worth at a time;
+ * - the pump moves the client's event stream into its outbox, bounded in
+ *   lines: a client whose backlog passes `maxQueue` is cut off `(too slow)`,
  *   and the hub never waits for it;
  * - the writer drains everything ready in the outbox into one write.
  *
@@ -14,15 +14,16 @@
  * then removes the client from the hub, which tells its room exactly once.
  */
 import type * as Socket from "@effect/platform/Socket"
+import type { Chunk} from "effect"
 import { Cause, Deferred, Effect, Either, Mailbox, Queue, Ref, Stream } from "effect"
 import * as Command from "./Command.js"
 import type { DisconnectReason } from "./Domain.js"
 import { LineTooLong } from "./Domain.js"
-import type { Output } from "./Event.js"
-import { isClose } from "./Event.js"
+import type { Batch } from "./Event.js"
 import * as FloodControl from "./FloodControl.js"
 import * as Frame from "./Frame.js"
 import { Hub } from "./Hub.js"
+import type { Input } from "./HubState.js"
 import * as Reply from "./Reply.js"
 import { ServerConfig } from "./ServerConfig.js"
 
@@ -64,65 +65,80 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
     yield* Effect.annotateLogsScoped({ client: session.id })
     yield* Effect.logDebug("connected")
 
-    // Pump: the hub's events for this client into its bounded outbox.
-    const outbox = yield* Queue.dropping<Output>(config.maxQueue)
-    yield* session.output.pipe(
-      Stream.takeUntil(isClose),
-      Stream.runForEachChunk((outputs) =>
-        Queue.offerAll(outbox, outputs).pipe(
-          Effect.flatMap((queued) => queued ? Effect.void : finish(tooSlow))
+    // Pump: the hub's events for this client into its outbox. `queued`
+    // counts the lines there and in the write under way.
+    const outbox = yield* Queue.unbounded<Batch>()
+    const queued = yield* Ref.make(0)
+    yield* Effect.gen(function*() {
+      while (true) {
+        const batch = yield* session.pull
+        const fits = yield* Ref.modify(queued, (lines) =>
+          // A batch arriving at an empty outbox is not a backlog, whatever its size.
+          lines > 0 && lines + batch.lines > config.maxQueue ? [false, lines] : [true, lines + batch.lines]
         )
-      ),
-      Effect.forkScoped
-    )
+        if (!fits) return yield* finish(tooSlow)
+        yield* Queue.offer(outbox, batch)
+        if (batch.close !== undefined) return
+      }
+    }).pipe(Effect.forkScoped)
 
     // Writer: everything ready goes out in one write.
     const write = yield* socket.writer
     yield* Effect.gen(function*() {
       while (true) {
-        const batch = yield* Queue.takeBetween(outbox, 1, Number.POSITIVE_INFINITY)
+        const batches = yield* Queue.takeBetween(outbox, 1, Number.POSITIVE_INFINITY)
         let text = ""
-        for (const output of batch) {
-          if (isClose(output)) {
-            if (text !== "") yield* write(text)
-            return yield* finish(output.reason)
-          }
-          text += output
+        let lines = 0
+        let close: DisconnectReason | undefined
+        for (const batch of batches) {
+          text += batch.text
+          lines += batch.lines
+          close = batch.close
         }
-        yield* write(text)
+        if (text !== "") yield* write(text)
+        yield* Ref.update(queued, (n) => n - lines)
+        if (close !== undefined) return yield* finish(close)
       }
     }).pipe(
       Effect.catchAll((error) => Effect.logDebug("write failed", error).pipe(Effect.zipRight(finish(closed)))),
       Effect.forkScoped
     )
 
-    // Reader: lines in, commands to the hub, until the client is done.
-    const waitForToken = yield* FloodControl.make(config)
+    // Reader: lines in, to the hub in batches, until the client is done.
+    const admit = yield* FloodControl.make(config)
     const decoder = Frame.decoder(config.maxLineBytes)
-    const tooLong = Reply.userError(new LineTooLong({ maxBytes: config.maxLineBytes }))
+    const tooLong: Input = Either.left(new LineTooLong({ maxBytes: config.maxLineBytes }))
+
+    /** What a frame asks for; undefined for a line that is blank once cleaned (it is ignored). */
+    const toInput = (frame: Frame.Frame): Input | undefined => {
+      if (frame._tag === "TooLong") return tooLong
+      const line = Reply.clean(frame.text)
+      return line === "" ? undefined : Command.parse(line)
+    }
 
     // Set by `/quit`, whose `*** bye` the hub has already queued with its close.
     const quitting = yield* Ref.make<DisconnectReason | undefined>(undefined)
 
-    /** Handles one frame; false once the client has quit. */
-    const onFrame = (frame: Frame.Frame): Effect.Effect<boolean> => {
-      if (frame._tag === "TooLong") return waitForToken.pipe(Effect.zipRight(hub.tell(session.id, [tooLong])), Effect.as(true))
-      const line = Reply.clean(frame.text)
-      if (line === "") return Effect.succeed(true)
-      return waitForToken.pipe(
-        Effect.zipRight(Either.match(Command.parse(line), {
-          onLeft: (error) => hub.tell(session.id, [Reply.userError(error)]).pipe(Effect.as(true)),
-          onRight: (command) =>
-            hub.execute(session.id, command).pipe(
-              Effect.zipRight(
-                command._tag === "Quit"
-                  ? Ref.set(quitting, { _tag: "Quit", message: command.message }).pipe(Effect.as(false))
-                  : Effect.succeed(true)
-              )
-            )
-        }))
-      )
-    }
+    /** Handles a read's worth of frames; false once the client has quit. */
+    const onFrames = (frames: Chunk.Chunk<Frame.Frame>): Effect.Effect<boolean> =>
+      Effect.gen(function*() {
+        const inputs: Array<Input> = []
+        for (const frame of frames) {
+          const input = toInput(frame)
+          if (input !== undefined) inputs.push(input)
+        }
+        let done = 0
+        while (done < inputs.length) {
+          const batch = inputs.slice(done, done + (yield* admit(inputs.length - done)))
+          done += batch.length
+          const quit = yield* hub.execute(session.id, batch)
+          if (quit !== undefined) {
+            yield* Ref.set(quitting, quit)
+            return false
+          }
+        }
+        return true
+      })
 
     const frames = Mailbox.toStream(inbox).pipe(Stream.mapConcat(decoder.push))
     const idleTimeout = config.idleTimeout
@@ -131,12 +147,14 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
       : frames.pipe(Stream.timeoutFail(() => new IdleTimeoutReached(), idleTimeout.duration))
 
     /** Ends after the lines already on their way, or after `flushTimeout` if the client will not take them. */
+    const finishLater = (reason: DisconnectReason) =>
+      Effect.sleep(config.flushTimeout).pipe(Effect.zipRight(finish(reason)))
     const closeAfterFlush = (reason: DisconnectReason, lines: ReadonlyArray<Reply.Line>) =>
       hub.tell(session.id, lines, reason).pipe(Effect.zipRight(finishLater(reason)))
-    const finishLater = (reason: DisconnectReason) => Effect.sleep(config.flushTimeout).pipe(Effect.zipRight(finish(reason)))
 
     yield* watched.pipe(
-      Stream.runForEachWhile(onFrame),
+      Stream.chunks,
+      Stream.runForEachWhile(onFrames),
       Effect.matchEffect({
         onSuccess: () =>
           Ref.get(quitting).pipe(

@@ -23,8 +23,18 @@ export type Event =
   }
   /** A client left a room: it disconnected, or joined another one. */
   | { readonly _tag: "Departed"; readonly client: ClientId; readonly room: NameKey; readonly notice: Line }
-  /** A room message or action: everyone in the room but its sender. */
-  | { readonly _tag: "Spoke"; readonly client: ClientId; readonly room: NameKey; readonly line: Line }
+  /**
+   * Room messages and actions, for everyone in the room but their sender:
+   * one line, or several of the same sender's lines read at once.
+   */
+  | {
+    readonly _tag: "Spoke"
+    readonly client: ClientId
+    readonly room: NameKey
+    readonly line: Line
+    /** How many lines `line` holds. */
+    readonly count: number
+  }
   | {
     readonly _tag: "Renamed"
     readonly client: ClientId
@@ -68,42 +78,79 @@ export interface View {
 
 export const initialView = (self: ClientId): View => ({ self, room: undefined })
 
+/** Where a fold puts what the client sees. */
+export interface Sink {
+  /** Text to write: `count` lines, each ending in `\n`. */
+  readonly write: (text: Line, count: number) => void
+  readonly close: (reason: DisconnectReason) => void
+}
+
 /**
- * Appends to `out` what the client of `view` sees of `event`, and returns its
- * view after the event. `out` is the caller's buffer for a whole batch, so a
- * batch of events costs no intermediate arrays.
+ * Puts into `sink` what the client of `view` sees of `event`, and returns its
+ * view after the event. No allocation but the new view on a room switch.
  */
-export const see = (view: View, event: Event, out: Array<Output>): View => {
+export const seeInto = (view: View, event: Event, sink: Sink): View => {
   switch (event._tag) {
     case "Entered":
       if (event.client === view.self) {
-        for (const line of event.welcome) out.push(line)
+        for (const line of event.welcome) sink.write(line, 1)
         return { self: view.self, room: event.room }
       }
-      if (event.room === view.room) out.push(event.notice)
+      if (event.room === view.room) sink.write(event.notice, 1)
       return view
     case "Departed":
+      if (event.client !== view.self && event.room === view.room) sink.write(event.notice, 1)
+      return view
     case "Spoke":
-      if (event.client !== view.self && event.room === view.room) {
-        out.push(event._tag === "Spoke" ? event.line : event.notice)
-      }
+      if (event.client !== view.self && event.room === view.room) sink.write(event.line, event.count)
       return view
     case "Renamed":
-      if (event.client === view.self) out.push(event.reply)
-      else if (event.room === view.room) out.push(event.notice)
+      if (event.client === view.self) sink.write(event.reply, 1)
+      else if (event.room === view.room) sink.write(event.notice, 1)
       return view
     case "Whispered":
-      if (event.to === view.self) out.push(event.received)
-      if (event.from === view.self) out.push(event.sent)
+      if (event.to === view.self) sink.write(event.received, 1)
+      if (event.from === view.self) sink.write(event.sent, 1)
       return view
     case "Replied":
       if (event.client === view.self) {
-        for (const line of event.lines) out.push(line)
-        if (event.close !== undefined) out.push({ _tag: "Close", reason: event.close })
+        for (const line of event.lines) sink.write(line, 1)
+        if (event.close !== undefined) sink.close(event.close)
       }
       return view
     case "ShuttingDown":
-      out.push(event.notice, { _tag: "Close", reason: event.reason })
+      sink.write(event.notice, 1)
+      sink.close(event.reason)
       return view
   }
 }
+
+/** `seeInto` collecting into an array: lines, then maybe a `Close`. */
+export const see = (view: View, event: Event, out: Array<Output>): View =>
+  seeInto(view, event, {
+    write: (text) => {
+      out.push(text)
+    },
+    close: (reason) => {
+      out.push({ _tag: "Close", reason })
+    }
+  })
+
+/** What a client receives from one pull of its events: written together, counted in lines. */
+export interface Batch {
+  text: string
+  lines: number
+  close: DisconnectReason | undefined
+}
+
+/** A sink that gathers into a `Batch`, ignoring everything after a close. */
+export const batchSink = (batch: Batch): Sink => ({
+  write: (text, count) => {
+    if (batch.close !== undefined) return
+    batch.text += text
+    batch.lines += count
+  },
+  close: (reason) => {
+    if (batch.close === undefined) batch.close = reason
+  }
+})

@@ -1,12 +1,16 @@
 /**
  * Flood control: a token bucket per connection that delays lines, never drops
- * them. While a line waits for its token the connection reads nothing more,
- * so over TCP the sender's stream is slowed by the kernel's flow control.
+ * them. While lines wait for tokens the connection reads nothing more, so
+ * over TCP the sender's stream is slowed by the kernel's flow control.
+ *
+ * Lines are admitted in groups (as many as there are tokens), so a burst read
+ * in one chunk is handled as one batch, while lines past the burst still come
+ * one token, 1/rate seconds, apart.
  */
 import { Clock, Effect, Ref } from "effect"
 
 export interface Bucket {
-  /** Tokens available; below zero while a line is waiting for its token. */
+  /** Tokens available, fractional while refilling. */
   readonly tokens: number
   /** When `tokens` was last brought up to date, in milliseconds. */
   readonly at: number
@@ -21,25 +25,46 @@ export interface Policy {
 
 export const full = (policy: Policy, now: number): Bucket => ({ tokens: policy.burst, at: now })
 
-/**
- * Takes one token at time `now`. Returns how many milliseconds the line must
- * wait for it (0: none) and the bucket after the take.
- */
-export const take = (bucket: Bucket, now: number, policy: Policy): readonly [number, Bucket] => {
-  const refilled = Math.min(policy.burst, bucket.tokens + ((now - bucket.at) * policy.rate) / 1000)
-  const tokens = refilled - 1
-  const wait = tokens >= 0 ? 0 : (-tokens * 1000) / policy.rate
-  return [wait, { tokens, at: now }]
+export interface Grant {
+  /** Lines admitted now: at least 1 when any token is available, never more than wanted. */
+  readonly granted: number
+  /** When nothing was granted, milliseconds until the next token. */
+  readonly wait: number
+  readonly bucket: Bucket
 }
 
-/** An effect to run before each line: it waits, by the `Clock`, for the line's token. */
-export const make = (policy: Policy): Effect.Effect<Effect.Effect<void>> =>
+/** Takes up to `wanted` whole tokens at time `now`. */
+export const grant = (bucket: Bucket, now: number, policy: Policy, wanted: number): Grant => {
+  const tokens = Math.min(policy.burst, bucket.tokens + ((now - bucket.at) * policy.rate) / 1000)
+  if (tokens >= 1) {
+    const granted = Math.min(wanted, Math.floor(tokens))
+    return { granted, wait: 0, bucket: { tokens: tokens - granted, at: now } }
+  }
+  return { granted: 0, wait: ((1 - tokens) * 1000) / policy.rate, bucket: { tokens, at: now } }
+}
+
+/**
+ * Makes a connection's bucket, full. Its `admit(n)` waits, by the `Clock`,
+ * until at least one line may go, and returns how many of the `n` may go now.
+ */
+export const make = (policy: Policy): Effect.Effect<(wanted: number) => Effect.Effect<number>> =>
   policy.rate <= 0
-    ? Effect.succeed(Effect.void)
+    ? Effect.succeed(Effect.succeed)
     : Effect.gen(function*() {
       const bucket = yield* Ref.make(full(policy, yield* Clock.currentTimeMillis))
-      return Clock.currentTimeMillis.pipe(
-        Effect.flatMap((now) => Ref.modify(bucket, (current) => take(current, now, policy))),
-        Effect.flatMap((wait) => wait > 0 ? Effect.sleep(wait) : Effect.void)
-      )
+      const admit = (wanted: number): Effect.Effect<number> =>
+        Clock.currentTimeMillis.pipe(
+          Effect.flatMap((now) =>
+            Ref.modify(bucket, (current) => {
+              const result = grant(current, now, policy, wanted)
+              return [result, result.bucket]
+            })
+          ),
+          Effect.flatMap((result) =>
+            result.granted > 0 ? Effect.succeed(result.granted) : Effect.sleep(result.wait).pipe(
+              Effect.zipRight(Effect.suspend(() => admit(wanted)))
+            )
+          )
+        )
+      return admit
     })

@@ -4,7 +4,7 @@
  * them atomically, so the state and the event order never disagree.
  */
 import { Either, HashMap, Option } from "effect"
-import type { ClientId, DisconnectReason, NameKey, Nick, RoomName } from "./Domain.js"
+import type { ClientId, DisconnectReason, NameKey, Nick, RoomName, UserError } from "./Domain.js"
 import { AlreadyInRoom, guestNick, guestNumber, keyOf, lobby, NickTaken, NoSuchNick } from "./Domain.js"
 import type { Command } from "./Command.js"
 import type { Event } from "./Event.js"
@@ -28,16 +28,26 @@ export interface HubState {
    */
   readonly guestFloor: number
   readonly shuttingDown: boolean
+  readonly limits: Limits
 }
 
-export const empty: HubState = {
+export interface Limits {
+  /** Messages and actions kept per room for newcomers (0: none). */
+  readonly history: number
+}
+
+export const make = (limits: Limits): HubState => ({
   clients: HashMap.empty(),
   nicks: HashMap.empty(),
   rooms: HashMap.empty(),
   nextId: 1,
   guestFloor: 1,
-  shuttingDown: false
-}
+  shuttingDown: false,
+  limits
+})
+
+/** No one connected, with the default history of 50. */
+export const empty: HubState = make({ history: 50 })
 
 export interface Transition<A = void> {
   readonly state: HubState
@@ -149,7 +159,7 @@ export const connect = (state: HubState): Transition<ClientId> => {
     client: id,
     room: client.room,
     notice: Reply.memberJoined(nick, room.name),
-    welcome: [Reply.welcome(nick, room.name, Room.size(room)), Reply.helpHint, ...room.history]
+    welcome: [Reply.welcome(nick, room.name, Room.size(room)), Reply.helpHint, ...Room.recent(room, state.limits.history)]
   }
   return transition(next, [event], id)
 }
@@ -194,11 +204,6 @@ export const tell = (
 
 export type CommandError = NickTaken | NoSuchNick | AlreadyInRoom
 
-export interface Limits {
-  /** Messages and actions kept per room for newcomers (0: none). */
-  readonly history: number
-}
-
 /**
  * Applies one command of a connected client. A user's mistake is a typed
  * error; the hub renders it as a `!` line to that client alone.
@@ -206,8 +211,7 @@ export interface Limits {
 export const apply = (
   state: HubState,
   id: ClientId,
-  command: Command,
-  limits: Limits
+  command: Command
 ): Either.Either<Transition, CommandError> => {
   const found = HashMap.get(state.clients, id)
   // A command can race the client's own disconnect; it then has no effect.
@@ -215,9 +219,9 @@ export const apply = (
   const client = found.value
   switch (command._tag) {
     case "Say":
-      return Either.right(speak(state, client, Reply.roomMessage(client.nick, command.text), limits))
+      return Either.right(speak(state, client, Reply.roomMessage(client.nick, command.text)))
     case "Act":
-      return Either.right(speak(state, client, Reply.action(client.nick, command.text), limits))
+      return Either.right(speak(state, client, Reply.action(client.nick, command.text)))
     case "Rename":
       return rename(state, client, command.nick)
     case "Join":
@@ -241,11 +245,11 @@ export const apply = (
   }
 }
 
-const speak = (state: HubState, client: Client, line: Reply.Line, limits: Limits): Transition => {
-  const room = Room.record(roomOf(state, client), line, limits.history)
+const speak = (state: HubState, client: Client, line: Reply.Line): Transition => {
+  const room = Room.record(roomOf(state, client), line, state.limits.history)
   return transition(
     { ...state, rooms: HashMap.set(state.rooms, client.room, room) },
-    [{ _tag: "Spoke", client: client.id, room: client.room, line }],
+    [{ _tag: "Spoke", client: client.id, room: client.room, line, count: 1 }],
     undefined
   )
 }
@@ -292,7 +296,7 @@ const join = (state: HubState, client: Client, name: RoomName): Either.Either<Tr
       client: client.id,
       room: moved.room,
       notice: Reply.memberJoined(client.nick, to.name),
-      welcome: [Reply.joinedRoom(to.name, memberNicks(next, to)), ...to.history]
+      welcome: [Reply.joinedRoom(to.name, memberNicks(next, to)), ...Room.recent(to, state.limits.history)]
     }
   ], undefined))
 }
@@ -314,6 +318,48 @@ const whisper = (
     received: Reply.privateReceived(client.nick, text),
     sent: Reply.privateSent(target.value.nick, text)
   }], undefined))
+}
+
+/** A line as the connection read it: a command, or the user's mistake. */
+export type Input = Either.Either<Command, UserError>
+
+/**
+ * Applies a batch of one client's lines, in order, as one transition; stops
+ * after `/quit`, whose reason is then the result. Consecutive messages of the
+ * client become one event, and so do consecutive replies to it, so a burst
+ * costs each recipient one event, not one per line.
+ */
+export const applyAll = (
+  state: HubState,
+  id: ClientId,
+  inputs: ReadonlyArray<Input>
+): Transition<DisconnectReason | undefined> => {
+  let current = state
+  const events: Array<Event> = []
+  for (const input of inputs) {
+    const step = Either.isLeft(input)
+      ? tell(current, id, [Reply.userError(input.left)])
+      : Either.getOrElse(apply(current, id, input.right), (error) => tell(current, id, [Reply.userError(error)]))
+    current = step.state
+    for (const event of step.events) appendMerged(events, event)
+    if (Either.isRight(input) && input.right._tag === "Quit") {
+      return transition(current, events, { _tag: "Quit", message: input.right.message })
+    }
+  }
+  return transition(current, events, undefined)
+}
+
+const appendMerged = (events: Array<Event>, event: Event): void => {
+  const last = events[events.length - 1]
+  if (last?._tag === "Spoke" && event._tag === "Spoke" && last.client === event.client && last.room === event.room) {
+    events[events.length - 1] = { ...last, line: last.line + event.line, count: last.count + event.count }
+  } else if (
+    last?._tag === "Replied" && event._tag === "Replied" && last.client === event.client && last.close === undefined
+  ) {
+    events[events.length - 1] = { ...last, lines: [...last.lines, ...event.lines], close: event.close }
+  } else {
+    events.push(event)
+  }
 }
 
 // ---------------------------------------------------------------------------

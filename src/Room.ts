@@ -3,7 +3,7 @@
  * A room exists while it has members; the hub drops an empty room, and its
  * history with it.
  */
-import { HashSet } from "effect"
+import { Chunk, HashSet } from "effect"
 import type { ClientId, RoomName } from "./Domain.js"
 import type { Line } from "./Reply.js"
 
@@ -11,11 +11,15 @@ export interface Room {
   /** The name in the case it was created with. */
   readonly name: RoomName
   readonly members: HashSet.HashSet<ClientId>
-  /** The last messages and actions, oldest first, as they were sent. */
-  readonly history: ReadonlyArray<Line>
+  /**
+   * Recent messages and actions, oldest first, as they were sent. Holds up to
+   * twice the history limit, trimmed in one step when it gets there, so
+   * recording a line costs O(1) amortised; `recent` reads the last `limit`.
+   */
+  readonly history: Chunk.Chunk<Line>
 }
 
-export const make = (name: RoomName): Room => ({ name, members: HashSet.empty(), history: [] })
+export const make = (name: RoomName): Room => ({ name, members: HashSet.empty(), history: Chunk.empty() })
 
 export const add = (room: Room, client: ClientId): Room => ({
   ...room,
@@ -31,9 +35,13 @@ export const size = (room: Room): number => HashSet.size(room.members)
 
 export const isEmpty = (room: Room): boolean => HashSet.size(room.members) === 0
 
-/** Appends a line to the history, keeping only the last `limit` (0 keeps none). */
+/** Records a line for newcomers, keeping at least the last `limit` (0 keeps none). */
 export const record = (room: Room, line: Line, limit: number): Room => {
   if (limit <= 0) return room
-  const kept = room.history.length >= limit ? room.history.slice(room.history.length - limit + 1) : room.history
-  return { ...room, history: [...kept, line] }
+  const appended = Chunk.append(room.history, line)
+  return { ...room, history: Chunk.size(appended) > 2 * limit ? Chunk.takeRight(appended, limit) : appended }
 }
+
+/** The last `limit` lines, oldest first. */
+export const recent = (room: Room, limit: number): ReadonlyArray<Line> =>
+  limit <= 0 ? [] : Chunk.toReadonlyArray(Chunk.takeRight(room.history, limit))

@@ -90,16 +90,40 @@ export const fromNetSocket = (conn: Net.Socket): Socket.Socket => {
       }
     })
 
+  const writeFailed = (cause: unknown) => new Socket.SocketGenericError({ reason: "Write", cause })
+
+  /** Waits until Node's write buffer has drained below its high-water mark. */
+  const drained = Effect.async<void, Socket.SocketError>((resume) => {
+    const onDrain = () => {
+      conn.off("close", onClose)
+      resume(Effect.void)
+    }
+    const onClose = () => {
+      conn.off("drain", onDrain)
+      resume(Effect.fail(writeFailed(failure ?? new Error("socket closed"))))
+    }
+    conn.once("drain", onDrain)
+    conn.once("close", onClose)
+    return Effect.sync(() => {
+      conn.off("drain", onDrain)
+      conn.off("close", onClose)
+    })
+  })
+
+  /**
+   * Completes as soon as Node has taken the chunk, without a round trip
+   * through the write callback, and waits only when Node's buffer is past
+   * its high-water mark: backpressure, at the cost of one flag check.
+   */
   const write = (chunk: Uint8Array | string | Socket.CloseEvent): Effect.Effect<void, Socket.SocketError> =>
-    Socket.isCloseEvent(chunk)
-      ? Effect.sync(() => {
+    Effect.suspend(() => {
+      if (Socket.isCloseEvent(chunk)) {
         conn.end()
-      })
-      : Effect.async<void, Socket.SocketError>((resume) => {
-        conn.write(chunk, (error) => {
-          resume(error ? Effect.fail(new Socket.SocketGenericError({ reason: "Write", cause: error })) : Effect.void)
-        })
-      })
+        return Effect.void
+      }
+      if (conn.destroyed || conn.writableEnded) return Effect.fail(writeFailed(failure ?? new Error("socket closed")))
+      return conn.write(chunk) ? Effect.void : drained
+    })
 
   return {
     [Socket.TypeId]: Socket.TypeId,

@@ -38,7 +38,8 @@ const spoke = (client: number, room: NameKey, text: string): Event => ({
   _tag: "Spoke",
   client,
   room,
-  line: `<c${client}> ${text}\n`
+  line: `<c${client}> ${text}\n`,
+  count: 1
 })
 
 describe("Event.see", () => {

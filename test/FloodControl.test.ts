@@ -4,85 +4,65 @@ import * as FloodControl from "../src/FloodControl.js"
 
 const policy: FloodControl.Policy = { rate: 5, burst: 10 }
 
-/** Takes one token per entry of `times`, returning each line's wait. */
-const takeAll = (
-  bucket: FloodControl.Bucket,
-  times: ReadonlyArray<number>
-): { waits: Array<number>; bucket: FloodControl.Bucket } => {
-  const waits: Array<number> = []
-  let current = bucket
-  for (const now of times) {
-    const [wait, next] = FloodControl.take(current, now, policy)
-    waits.push(wait)
-    current = next
-  }
-  return { waits, bucket: current }
-}
-
-describe("FloodControl.take", () => {
+describe("FloodControl.grant", () => {
   it("starts full", () => {
     assert.deepStrictEqual(FloodControl.full(policy, 1234), { tokens: 10, at: 1234 })
   })
 
-  it("lets a burst of 10 through at once", () => {
-    const { bucket, waits } = takeAll(FloodControl.full(policy, 0), Array.from({ length: 10 }, () => 0))
-    assert.deepStrictEqual(waits, Array.from({ length: 10 }, () => 0))
-    assert.deepStrictEqual(bucket, { tokens: 0, at: 0 })
+  it("lets a burst of 10 through at once, and no more", () => {
+    const first = FloodControl.grant(FloodControl.full(policy, 0), 0, policy, 13)
+    assert.strictEqual(first.granted, 10)
+    assert.deepStrictEqual(first.bucket, { tokens: 0, at: 0 })
+    const second = FloodControl.grant(first.bucket, 0, policy, 3)
+    assert.strictEqual(second.granted, 0)
+    assert.strictEqual(second.wait, 200)
   })
 
-  it("makes the 11th line wait 200 ms and the 12th, taken at the same instant, 400 ms", () => {
-    const { bucket, waits } = takeAll(FloodControl.full(policy, 0), Array.from({ length: 12 }, () => 0))
-    assert.deepStrictEqual(waits.slice(10), [200, 400])
-    assert.deepStrictEqual(bucket, { tokens: -2, at: 0 })
+  it("grants no more than wanted", () => {
+    const result = FloodControl.grant(FloodControl.full(policy, 0), 0, policy, 3)
+    assert.strictEqual(result.granted, 3)
+    assert.strictEqual(result.bucket.tokens, 7)
   })
 
-  it("paces lines that each arrive when the previous one's wait is over at 5 per second", () => {
-    const start = FloodControl.full(policy, 0)
-    const burst = takeAll(start, Array.from({ length: 10 }, () => 0))
-    // The 11th at 0 ms waits 200; the 12th, taken when the 11th is done (200 ms), waits 200 more.
-    const { waits } = takeAll(burst.bucket, [0, 200, 400, 600])
-    assert.deepStrictEqual(waits, [200, 200, 200, 200])
+  it("refills at the rate: one token each 200 ms", () => {
+    const empty = FloodControl.grant(FloodControl.full(policy, 0), 0, policy, 10).bucket
+    assert.strictEqual(FloodControl.grant(empty, 150, policy, 5).wait, 50)
+    const at200 = FloodControl.grant(empty, 200, policy, 5)
+    assert.strictEqual(at200.granted, 1)
+    assert.strictEqual(FloodControl.grant(at200.bucket, 200, policy, 5).wait, 200)
+    assert.strictEqual(FloodControl.grant(empty, 600, policy, 5).granted, 3)
   })
 
-  it("needs no wait when a line arrives after its token has refilled", () => {
-    const burst = takeAll(FloodControl.full(policy, 0), Array.from({ length: 10 }, () => 0))
-    const [wait, bucket] = FloodControl.take(burst.bucket, 200, policy)
-    assert.strictEqual(wait, 0)
-    assert.deepStrictEqual(bucket, { tokens: 0, at: 200 })
+  it("caps the refill at the burst", () => {
+    const empty = FloodControl.grant(FloodControl.full(policy, 0), 0, policy, 10).bucket
+    assert.strictEqual(FloodControl.grant(empty, 3_600_000, policy, 100).granted, 10)
   })
 
-  it("waits only for the part of a token still missing", () => {
-    const burst = takeAll(FloodControl.full(policy, 0), Array.from({ length: 10 }, () => 0))
-    const [wait] = FloodControl.take(burst.bucket, 150, policy)
-    assert.strictEqual(wait, 50)
-  })
-
-  it("refills at most to the burst", () => {
-    const burst = takeAll(FloodControl.full(policy, 0), Array.from({ length: 10 }, () => 0))
-    // An hour later the bucket holds 10, not 18000: the 11th line of a new burst waits again.
-    const later = takeAll(burst.bucket, Array.from({ length: 11 }, () => 3_600_000))
-    assert.deepStrictEqual(later.waits, [...Array.from({ length: 10 }, () => 0), 200])
-    const [, untouched] = FloodControl.take(FloodControl.full(policy, 0), 60_000, policy)
-    assert.deepStrictEqual(untouched, { tokens: 9, at: 60_000 })
-  })
-
-  it("follows another policy's numbers", () => {
-    const slow: FloodControl.Policy = { rate: 2, burst: 1 }
-    const [first, afterFirst] = FloodControl.take(FloodControl.full(slow, 0), 0, slow)
-    const [second, afterSecond] = FloodControl.take(afterFirst, 0, slow)
-    const [third] = FloodControl.take(afterSecond, 0, slow)
-    assert.deepStrictEqual([first, second, third], [0, 500, 1000])
+  it("follows slow rates: 0.5 lines/s is one line every 2 s", () => {
+    const slow: FloodControl.Policy = { rate: 0.5, burst: 1 }
+    const first = FloodControl.grant(FloodControl.full(slow, 0), 0, slow, 3)
+    assert.strictEqual(first.granted, 1)
+    assert.strictEqual(FloodControl.grant(first.bucket, 0, slow, 2).wait, 2000)
   })
 })
 
 describe("FloodControl.make", () => {
+  /** Admits `lines` lines as the connection does: in groups, counting each line as it goes. */
+  const admitAll = (admit: (wanted: number) => Effect.Effect<number>, lines: number, done: Ref.Ref<number>) =>
+    Effect.gen(function*() {
+      let left = lines
+      while (left > 0) {
+        const granted = yield* admit(left)
+        left -= granted
+        yield* Ref.update(done, (n) => n + granted)
+      }
+    })
+
   it.effect("delays lines past the burst to the rate, on the TestClock", () =>
     Effect.gen(function*() {
-      const waitForToken = yield* FloodControl.make(policy)
+      const admit = yield* FloodControl.make(policy)
       const done = yield* Ref.make(0)
-      const fiber = yield* Effect.fork(
-        Effect.repeatN(waitForToken.pipe(Effect.zipRight(Ref.update(done, (n) => n + 1))), 11)
-      )
+      const fiber = yield* Effect.fork(admitAll(admit, 12, done))
       yield* TestClock.adjust("0 millis")
       assert.strictEqual(yield* Ref.get(done), 10)
       yield* TestClock.adjust("199 millis")
@@ -96,22 +76,19 @@ describe("FloodControl.make", () => {
       yield* Fiber.join(fiber)
     }))
 
-  it.effect("does not wait at all with rate 0", () =>
+  it.effect("admits everything at once with rate 0", () =>
     Effect.gen(function*() {
-      const waitForToken = yield* FloodControl.make({ rate: 0, burst: 10 })
-      const done = yield* Ref.make(0)
-      yield* Effect.repeatN(waitForToken.pipe(Effect.zipRight(Ref.update(done, (n) => n + 1))), 99)
-      assert.strictEqual(yield* Ref.get(done), 100)
+      const admit = yield* FloodControl.make({ rate: 0, burst: 10 })
+      assert.strictEqual(yield* admit(100), 100)
     }))
 
   it.effect("refills while idle, up to the burst", () =>
     Effect.gen(function*() {
-      const waitForToken = yield* FloodControl.make(policy)
+      const admit = yield* FloodControl.make(policy)
       const done = yield* Ref.make(0)
-      const line = waitForToken.pipe(Effect.zipRight(Ref.update(done, (n) => n + 1)))
-      yield* Effect.repeatN(line, 9)
+      yield* admitAll(admit, 10, done)
       yield* TestClock.adjust("1 hour")
-      const fiber = yield* Effect.fork(Effect.repeatN(line, 10))
+      const fiber = yield* Effect.fork(admitAll(admit, 11, done))
       yield* TestClock.adjust("0 millis")
       assert.strictEqual(yield* Ref.get(done), 20)
       yield* TestClock.adjust("200 millis")

@@ -36,7 +36,7 @@ const render = (output: Output): string => {
 }
 
 const makeChat = (limits: HubState.Limits = { history: 50 }): Chat => {
-  let state = HubState.empty
+  let state = HubState.make(limits)
   const events: Array<Event> = []
   const starts = new Map<ClientId, number>()
   const cursors = new Map<ClientId, number>()
@@ -60,7 +60,7 @@ const makeChat = (limits: HubState.Limits = { history: 50 }): Chat => {
     Either.match(Command.parse(line), {
       onLeft: (error) => commit(HubState.tell(state, id, [Reply.userError(error)])),
       onRight: (command) =>
-        commit(Either.match(HubState.apply(state, id, command, limits), {
+        commit(Either.match(HubState.apply(state, id, command), {
           onLeft: (error) => HubState.tell(state, id, [Reply.userError(error)]),
           onRight: (transition) => transition
         }))
@@ -649,7 +649,7 @@ describe("HubState", () => {
       chat.disconnect(a!, DisconnectReason.Closed())
       chat.skip(b!)
       const before = chat.log().length
-      const result = HubState.apply(chat.state(), a!, Command.Command.Say({ text: "late" }), { history: 50 })
+      const result = HubState.apply(chat.state(), a!, Command.Command.Say({ text: "late" }))
       assert.isTrue(Either.isRight(result))
       assert.deepStrictEqual(Either.isRight(result) ? result.right.events : undefined, [])
       assert.strictEqual(chat.log().length, before)
