@@ -14,28 +14,20 @@
  * then removes the client from the hub, which tells its room exactly once.
  */
 import type * as Socket from "@effect/platform/Socket"
-import type { Chunk} from "effect"
-import { Cause, Deferred, Effect, Either, Mailbox, Queue, Ref, Stream } from "effect"
+import { Cause, Clock, Data, Deferred, Duration, Effect, Either, Ref } from "effect"
 import * as Command from "./Command.js"
 import type { DisconnectReason } from "./Domain.js"
 import { LineTooLong } from "./Domain.js"
-import type { Batch } from "./Event.js"
 import * as FloodControl from "./FloodControl.js"
 import * as Frame from "./Frame.js"
 import { Hub } from "./Hub.js"
 import type { Input } from "./HubState.js"
+import * as Outbox from "./Outbox.js"
 import * as Reply from "./Reply.js"
 import { ServerConfig } from "./ServerConfig.js"
 
-/**
- * Chunks read ahead of the line handler. One is enough to keep the socket
- * busy; more would only buffer what flood control is trying to slow down.
- */
-const readAhead = 1
-
-class IdleTimeoutReached {
-  readonly _tag = "IdleTimeoutReached"
-}
+/** The client sent `/quit`: its reading stops there. */
+class Quitting extends Data.TaggedError("Quitting") {}
 
 const closed: DisconnectReason = { _tag: "Closed" }
 const tooSlow: DisconnectReason = { _tag: "TooSlow" }
@@ -50,34 +42,16 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
     // The first reason wins; later ones are no-ops.
     const finish = (reason: DisconnectReason) => Deferred.succeed(ending, reason)
 
-    // Reading: the socket is not read again until the inbox has room.
-    const inbox = yield* Mailbox.make<Uint8Array, Socket.SocketError>(readAhead)
-    yield* socket.run((chunk) => inbox.offer(chunk)).pipe(
-      // A reset or socket error: the client is gone, and so are the lines it
-      // sent that flood control is still holding back. End of stream is
-      // different: the lines before it are still processed, then it closes.
-      Effect.tapError(() => finish(closed)),
-      Mailbox.into(inbox),
-      Effect.forkScoped
-    )
-
     const session = yield* hub.connect(ending)
     yield* Effect.annotateLogsScoped({ client: session.id })
     yield* Effect.logDebug("connected")
 
-    // Pump: the hub's events for this client into its outbox. `queued`
-    // counts the lines there and in the write under way.
-    const outbox = yield* Queue.unbounded<Batch>()
-    const queued = yield* Ref.make(0)
+    // Pump: the hub's events for this client into its outbox.
+    const outbox = Outbox.make(config.maxQueue)
     yield* Effect.gen(function*() {
       while (true) {
         const batch = yield* session.pull
-        const fits = yield* Ref.modify(queued, (lines) =>
-          // A batch arriving at an empty outbox is not a backlog, whatever its size.
-          lines > 0 && lines + batch.lines > config.maxQueue ? [false, lines] : [true, lines + batch.lines]
-        )
-        if (!fits) return yield* finish(tooSlow)
-        yield* Queue.offer(outbox, batch)
+        if (!outbox.offer(batch)) return yield* finish(tooSlow)
         if (batch.close !== undefined) return
       }
     }).pipe(Effect.forkScoped)
@@ -86,28 +60,29 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
     const write = yield* socket.writer
     yield* Effect.gen(function*() {
       while (true) {
-        const batches = yield* Queue.takeBetween(outbox, 1, Number.POSITIVE_INFINITY)
-        let text = ""
-        let lines = 0
-        let close: DisconnectReason | undefined
-        for (const batch of batches) {
-          text += batch.text
-          lines += batch.lines
-          close = batch.close
-        }
-        if (text !== "") yield* write(text)
-        yield* Ref.update(queued, (n) => n - lines)
-        if (close !== undefined) return yield* finish(close)
+        const batch = yield* outbox.take
+        if (batch.text !== "") yield* write(batch.text)
+        outbox.written(batch.lines)
+        if (batch.close !== undefined) return yield* finish(batch.close)
       }
     }).pipe(
       Effect.catchAll((error) => Effect.logDebug("write failed", error).pipe(Effect.zipRight(finish(closed)))),
       Effect.forkScoped
     )
 
-    // Reader: lines in, to the hub in batches, until the client is done.
+    // Reader: lines in, to the hub in batches, until the client is done. It
+    // runs in the socket's `run`, which reads the next chunk only when this
+    // chunk's effect is done: while flood control waits, nothing is read
+    // and TCP slows the sender.
     const admit = yield* FloodControl.make(config)
     const decoder = Frame.decoder(config.maxLineBytes)
     const tooLong: Input = Either.left(new LineTooLong({ maxBytes: config.maxLineBytes }))
+    // Socket layers that run chunk handlers concurrently still see them one at a time, in order.
+    const oneAtATime = yield* Effect.makeSemaphore(1)
+    // When a line last arrived, for the idle timeout.
+    const lastLineAt = yield* Ref.make(yield* Clock.currentTimeMillis)
+    // Set by `/quit`, whose `*** bye` the hub has already queued with its close.
+    const quitting = yield* Ref.make<DisconnectReason | undefined>(undefined)
 
     /** What a frame asks for; undefined for a line that is blank once cleaned (it is ignored). */
     const toInput = (frame: Frame.Frame): Input | undefined => {
@@ -116,17 +91,9 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
       return line === "" ? undefined : Command.parse(line)
     }
 
-    // Set by `/quit`, whose `*** bye` the hub has already queued with its close.
-    const quitting = yield* Ref.make<DisconnectReason | undefined>(undefined)
-
-    /** Handles a read's worth of frames; false once the client has quit. */
-    const onFrames = (frames: Chunk.Chunk<Frame.Frame>): Effect.Effect<boolean> =>
+    /** Hands the lines to the hub as flood control admits them; fails once the client has quit. */
+    const onLines = (inputs: ReadonlyArray<Input>): Effect.Effect<void, Quitting> =>
       Effect.gen(function*() {
-        const inputs: Array<Input> = []
-        for (const frame of frames) {
-          const input = toInput(frame)
-          if (input !== undefined) inputs.push(input)
-        }
         let done = 0
         while (done < inputs.length) {
           const batch = inputs.slice(done, done + (yield* admit(inputs.length - done)))
@@ -134,17 +101,25 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
           const quit = yield* hub.execute(session.id, batch)
           if (quit !== undefined) {
             yield* Ref.set(quitting, quit)
-            return false
+            return yield* Effect.fail(new Quitting())
           }
         }
-        return true
       })
 
-    const frames = Mailbox.toStream(inbox).pipe(Stream.mapConcat(decoder.push))
-    const idleTimeout = config.idleTimeout
-    const watched: Stream.Stream<Frame.Frame, Socket.SocketError | IdleTimeoutReached> = idleTimeout === undefined
-      ? frames
-      : frames.pipe(Stream.timeoutFail(() => new IdleTimeoutReached(), idleTimeout.duration))
+    const onChunk = (chunk: Uint8Array): Effect.Effect<void, Quitting> =>
+      Effect.suspend(() => {
+        const frames = decoder.push(chunk)
+        if (frames.length === 0) return Effect.void
+        const inputs: Array<Input> = []
+        for (const frame of frames) {
+          const input = toInput(frame)
+          if (input !== undefined) inputs.push(input)
+        }
+        return Clock.currentTimeMillis.pipe(
+          Effect.flatMap((now) => Ref.set(lastLineAt, now)),
+          Effect.zipRight(inputs.length === 0 ? Effect.void : onLines(inputs))
+        )
+      }).pipe(oneAtATime.withPermits(1))
 
     /** Ends after the lines already on their way, or after `flushTimeout` if the client will not take them. */
     const finishLater = (reason: DisconnectReason) =>
@@ -152,21 +127,31 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
     const closeAfterFlush = (reason: DisconnectReason, lines: ReadonlyArray<Reply.Line>) =>
       hub.tell(session.id, lines, reason).pipe(Effect.zipRight(finishLater(reason)))
 
-    yield* watched.pipe(
-      Stream.chunks,
-      Stream.runForEachWhile(onFrames),
+    yield* socket.run(onChunk).pipe(
       Effect.matchEffect({
-        onSuccess: () =>
-          Ref.get(quitting).pipe(
-            Effect.flatMap((quit) => quit === undefined ? closeAfterFlush(closed, []) : finishLater(quit))
-          ),
+        // End of stream: the lines before it were processed; now close.
+        onSuccess: () => closeAfterFlush(closed, []),
         onFailure: (error) =>
-          error instanceof IdleTimeoutReached
-            ? closeAfterFlush(idle, [Reply.idleDisconnect(idleTimeout?.label ?? "")])
+          error instanceof Quitting
+            ? Ref.get(quitting).pipe(Effect.flatMap((quit) => finishLater(quit ?? closed)))
+            // A reset or socket error: the client is gone, and so are any lines
+            // flood control was still holding back.
             : Effect.logDebug("read failed", error).pipe(Effect.zipRight(finish(closed)))
       }),
       Effect.forkScoped
     )
+
+    // Idle timeout: a watchdog that sleeps until the deadline the last line set.
+    const idleTimeout = config.idleTimeout
+    if (idleTimeout !== undefined) {
+      const timeout = Duration.toMillis(idleTimeout.duration)
+      const watch: Effect.Effect<void> = Effect.gen(function*() {
+        const silentFor = (yield* Clock.currentTimeMillis) - (yield* Ref.get(lastLineAt))
+        if (silentFor < timeout) return yield* Effect.sleep(timeout - silentFor).pipe(Effect.zipRight(watch))
+        yield* closeAfterFlush(idle, [Reply.idleDisconnect(idleTimeout.label)])
+      })
+      yield* Effect.forkScoped(watch)
+    }
 
     const reason = yield* Deferred.await(ending)
     yield* Effect.logDebug("disconnected", reason._tag)

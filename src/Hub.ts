@@ -66,7 +66,11 @@ export class Hub extends Effect.Service<Hub>()("chat/Hub", {
           return batch
         })
       )
-      return pullOnce.pipe(Effect.repeat({ until: (batch) => batch.lines > 0 || batch.close !== undefined }))
+      const pull: Effect.Effect<Batch> = Effect.flatMap(
+        pullOnce,
+        (batch) => batch.lines > 0 || batch.close !== undefined ? Effect.succeed(batch) : pull
+      )
+      return pull
     }
 
     /**
