@@ -117,6 +117,9 @@ const connect = Command.make("connect", {
   nick: Options.text("nick").pipe(
     Options.optional,
     Options.withDescription("The nick to take once connected.")
+  ),
+  reconnect: Options.boolean("reconnect").pipe(
+    Options.withDescription("At a terminal: when the connection is lost, connect again and take back nick and room.")
   )
 }, Client.run).pipe(Command.withDescription("Connect to a chat server; type lines, or pipe them in."))
 

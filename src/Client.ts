@@ -1,63 +1,33 @@
 /**
- * `chat connect`: the protocol spoken for a person. Sends `/nick NAME` first
- * when asked, then each line of input, and shows each line received as is.
- * When the input ends (a pipe, a file, Ctrl-D) it sends `/quit`, shows what
- * still arrives until the server closes, and succeeds.
+ * `chat connect`: the protocol spoken for a person.
+ *
+ * At a terminal (stdin and stdout both TTYs) it is an interactive client:
+ * see `TerminalClient`. Otherwise it is a plain pipe, as PROTOCOL.md says:
+ * it sends `/nick NAME` first when asked, then each line of input, and
+ * shows each line received as is. When the input ends (a pipe, a file) it
+ * sends `/quit`, shows what still arrives until the server closes, and
+ * succeeds.
  */
 import * as NodeStream from "@effect/platform-node/NodeStream"
-import type * as Socket from "@effect/platform/Socket"
-import { Cause, Data, Deferred, Effect, Exit, Fiber, Option, Stream } from "effect"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import * as Terminal from "@effect/platform/Terminal"
+import { Cause, Config, Deferred, Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
+import { ConnectFailed, InputFailed, ServerClosed } from "./ClientError.js"
+import type { OutputFailed } from "./ClientError.js"
 import * as SocketTcp from "./SocketTcp.js"
+import * as TerminalClient from "./TerminalClient.js"
+
+export { ConnectFailed, describeErrno, InputFailed, OutputFailed, ServerClosed } from "./ClientError.js"
 
 export interface ClientOptions {
   readonly host: string
   readonly port: number
   readonly nick: Option.Option<string>
+  /** At a terminal: when the connection is lost, connect again (with backoff) and take back nick and room. */
+  readonly reconnect: boolean
 }
 
-/** The server could not be reached. */
-export class ConnectFailed extends Data.TaggedError("ConnectFailed")<{
-  readonly address: string
-  readonly cause: Socket.SocketError
-}> {
-  override get message(): string {
-    return `cannot connect to ${this.address}: ${describeSocketError(this.cause)}`
-  }
-}
-
-/** The server closed the connection before the user quit. */
-export class ServerClosed extends Data.TaggedError("ServerClosed")<{ readonly address: string }> {
-  override get message(): string {
-    return `the server at ${this.address} closed the connection`
-  }
-}
-
-/** The input could not be read. */
-export class InputFailed extends Data.TaggedError("InputFailed")<{ readonly cause: unknown }> {
-  override get message(): string {
-    return `cannot read input: ${String(this.cause)}`
-  }
-}
-
-const errnoDescriptions: Record<string, string> = {
-  ECONNREFUSED: "connection refused",
-  EHOSTUNREACH: "host unreachable",
-  ENETUNREACH: "network unreachable",
-  ETIMEDOUT: "timed out",
-  ENOTFOUND: "unknown host",
-  EAI_AGAIN: "unknown host",
-  ECONNRESET: "connection reset"
-}
-
-/** A Node error's code in words (`ECONNREFUSED` → `connection refused`). */
-export const describeErrno = (cause: unknown): string => {
-  const code = typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined
-  if (code !== undefined && code in errnoDescriptions) return errnoDescriptions[code]!
-  return cause instanceof Error ? cause.message : String(cause)
-}
-
-const describeSocketError = (error: Socket.SocketError): string =>
-  error.reason === "Close" ? "closed" : describeErrno(error.cause)
+export type ClientError = ConnectFailed | ServerClosed | InputFailed | OutputFailed
 
 const stdoutWrite = (chunk: Uint8Array): Effect.Effect<void> =>
   Effect.async<void>((resume) => {
@@ -71,12 +41,18 @@ const inputLines: Stream.Stream<string, InputFailed> = NodeStream.fromReadable<I
 
 const isQuit = (line: string): boolean => /^\/quit(\s|$)/i.test(line)
 
-export const run = (options: ClientOptions): Effect.Effect<void, ConnectFailed | ServerClosed | InputFailed> =>
+const addressOf = (options: ClientOptions): string => `${options.host}:${options.port}`
+
+const connect = (options: ClientOptions) =>
+  SocketTcp.connect(options).pipe(
+    Effect.mapError((cause) => new ConnectFailed({ address: addressOf(options), cause }))
+  )
+
+/** With input from a pipe or a file, or output to one: lines in, lines out, as is. */
+const piped = (options: ClientOptions): Effect.Effect<void, ConnectFailed | ServerClosed | InputFailed> =>
   Effect.gen(function*() {
-    const address = `${options.host}:${options.port}`
-    const socket = yield* SocketTcp.connect(options).pipe(
-      Effect.mapError((cause) => new ConnectFailed({ address, cause }))
-    )
+    const address = addressOf(options)
+    const socket = yield* connect(options)
     const write = yield* socket.writer
     const quitSent = yield* Deferred.make<void>()
     const send = (line: string) =>
@@ -100,3 +76,30 @@ export const run = (options: ClientOptions): Effect.Effect<void, ConnectFailed |
     if (Option.isSome(inputError)) return yield* inputError.value
     if (!(yield* Deferred.isDone(quitSent))) return yield* new ServerClosed({ address })
   }).pipe(Effect.scoped)
+
+/** The platform's terminal, except that Ctrl-C and Ctrl-D are keys like any other: the client decides what they do. */
+const terminalLayer = Layer.scoped(Terminal.Terminal, NodeTerminal.make(() => false))
+
+/** `NO_COLOR` set to anything but the empty string turns colour off (https://no-color.org). */
+const colourWanted: Effect.Effect<boolean> = Config.string("NO_COLOR").pipe(
+  Config.withDefault(""),
+  Effect.map((value) => value === ""),
+  Effect.orElseSucceed(() => true)
+)
+
+/** At a terminal: the interactive client. */
+const interactive = (options: ClientOptions): Effect.Effect<void, ClientError> =>
+  Effect.gen(function*() {
+    const first = yield* connect(options)
+    yield* TerminalClient.run({
+      address: addressOf(options),
+      connect: connect(options),
+      first,
+      nick: options.nick,
+      reconnect: options.reconnect,
+      colour: yield* colourWanted
+    })
+  }).pipe(Effect.scoped, Effect.provide(terminalLayer))
+
+export const run = (options: ClientOptions): Effect.Effect<void, ClientError> =>
+  Effect.suspend(() => process.stdin.isTTY && process.stdout.isTTY ? interactive(options) : piped(options))

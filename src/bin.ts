@@ -27,7 +27,8 @@ const main = Cli.run(process.argv).pipe(
     ListenFailed: (error) => reportAndFail(error.message),
     ConnectFailed: (error) => reportAndFail(error.message),
     ServerClosed: (error) => reportAndFail(error.message),
-    InputFailed: (error) => reportAndFail(error.message)
+    InputFailed: (error) => reportAndFail(error.message),
+    OutputFailed: (error) => reportAndFail(error.message)
   }),
 )
 
