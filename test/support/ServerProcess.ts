@@ -90,12 +90,16 @@ process.once("exit", () => {
 const listening = /listening on (\S+):(\d+)/
 
 /**
- * Spawns `chat serve --port 0 ...args` and waits for its `listening on
+ * Spawns `chat serve --port 0 ...args` (or the given `port`, to start a
+ * server again where clients expect it) and waits for its `listening on
  * HOST:PORT` line. Rejects, with what it wrote to stderr, if the server
  * exits or stays silent instead.
  */
-export const startServer = (args: ReadonlyArray<string> = []): Promise<ServerProcess> => {
-  const child = spawn(process.execPath, [chatBin, "serve", "--port", "0", ...args], {
+export const startServer = (
+  args: ReadonlyArray<string> = [],
+  options: { readonly port?: number } = {}
+): Promise<ServerProcess> => {
+  const child = spawn(process.execPath, [chatBin, "serve", "--port", String(options.port ?? 0), ...args], {
     stdio: ["ignore", "ignore", "pipe"]
   })
   const exited = track(child)
