@@ -17,7 +17,7 @@
  * `runFork`) would escape it; the in-memory layer has none.
  *
  * Time is a `ManualClock` rather than the `TestClock`, which would take
- * minutes over the 50,000 idle timers these connections start (see there).
+ * more than a minute over the timers these connections start (see there).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Queue, Supervisor } from "effect"
