@@ -14,7 +14,7 @@
  * then removes the client from the hub, which tells its room exactly once.
  */
 import type * as Socket from "@effect/platform/Socket"
-import { Cause, Clock, Data, Deferred, Duration, Effect, Either, Ref } from "effect"
+import { Cause, Clock, Data, Deferred, Duration, Effect, Either, Mailbox, Ref } from "effect"
 import * as Command from "./Command.js"
 import type { DisconnectReason } from "./Domain.js"
 import { LineTooLong } from "./Domain.js"
@@ -28,6 +28,9 @@ import { ServerConfig } from "./ServerConfig.js"
 
 /** The client sent `/quit`: its reading stops there. */
 class Quitting extends Data.TaggedError("Quitting") {}
+
+/** The connection was reset while its lines waited for flood control. */
+class ResetWhileWaiting extends Data.TaggedError("ResetWhileWaiting") {}
 
 const closed: DisconnectReason = { _tag: "Closed" }
 const tooSlow: DisconnectReason = { _tag: "TooSlow" }
@@ -70,15 +73,26 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
       Effect.forkScoped
     )
 
-    // Reader: lines in, to the hub in batches, until the client is done. It
-    // runs in the socket's `run`, which reads the next chunk only when this
-    // chunk's effect is done: while flood control waits, nothing is read
-    // and TCP slows the sender.
-    const admit = yield* FloodControl.make(config)
+    // Reading: the socket's `run` hands each chunk over through a one-chunk
+    // inbox and reads the next only when there is room again, so while flood
+    // control waits nothing more is read and TCP slows the sender. What was
+    // read before a reset is still handled; lines that flood control holds
+    // back when the reset comes are dropped (`gone` cuts the wait short).
+    const inbox = yield* Mailbox.make<Uint8Array, Socket.SocketError>(1)
+    const gone = yield* Deferred.make<void>()
+    yield* socket.run((chunk) => inbox.offer(chunk)).pipe(
+      Effect.tapError(() => Deferred.succeed(gone, undefined)),
+      Mailbox.into(inbox),
+      Effect.forkScoped
+    )
+
+    // Handling: lines in, to the hub in batches, until the client is done.
+    const admitNow = yield* FloodControl.make(config)
+    const resetWhileWaiting = Deferred.await(gone).pipe(Effect.zipRight(Effect.fail(new ResetWhileWaiting())))
+    const admit = (wanted: number): Effect.Effect<number, ResetWhileWaiting> =>
+      config.rate > 0 ? Effect.raceFirst(admitNow(wanted), resetWhileWaiting) : admitNow(wanted)
     const decoder = Frame.decoder(config.maxLineBytes)
     const tooLong: Input = Either.left(new LineTooLong({ maxBytes: config.maxLineBytes }))
-    // Socket layers that run chunk handlers concurrently still see them one at a time, in order.
-    const oneAtATime = yield* Effect.makeSemaphore(1)
     // When a line last arrived, for the idle timeout.
     const lastLineAt = yield* Ref.make(yield* Clock.currentTimeMillis)
     // Set by `/quit`, whose `*** bye` the hub has already queued with its close.
@@ -92,7 +106,7 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
     }
 
     /** Hands the lines to the hub as flood control admits them; fails once the client has quit. */
-    const onLines = (inputs: ReadonlyArray<Input>): Effect.Effect<void, Quitting> =>
+    const onLines = (inputs: ReadonlyArray<Input>): Effect.Effect<void, Quitting | ResetWhileWaiting> =>
       Effect.gen(function*() {
         let done = 0
         while (done < inputs.length) {
@@ -106,7 +120,7 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
         }
       })
 
-    const onChunk = (chunk: Uint8Array): Effect.Effect<void, Quitting> =>
+    const onChunk = (chunk: Uint8Array): Effect.Effect<void, Quitting | ResetWhileWaiting> =>
       Effect.suspend(() => {
         const frames = decoder.push(chunk)
         if (frames.length === 0) return Effect.void
@@ -119,7 +133,7 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
           Effect.flatMap((now) => Ref.set(lastLineAt, now)),
           Effect.zipRight(inputs.length === 0 ? Effect.void : onLines(inputs))
         )
-      }).pipe(oneAtATime.withPermits(1))
+      })
 
     /** Ends after the lines already on their way, or after `flushTimeout` if the client will not take them. */
     const finishLater = (reason: DisconnectReason) =>
@@ -127,7 +141,16 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
     const closeAfterFlush = (reason: DisconnectReason, lines: ReadonlyArray<Reply.Line>) =>
       hub.tell(session.id, lines, reason).pipe(Effect.zipRight(finishLater(reason)))
 
-    yield* socket.run(onChunk).pipe(
+    const endOfStream = Effect.succeed(undefined)
+    const handling = Effect.gen(function*() {
+      while (true) {
+        const chunk = yield* inbox.take.pipe(Effect.catchIf(Cause.isNoSuchElementException, () => endOfStream))
+        if (chunk === undefined) return
+        yield* onChunk(chunk)
+      }
+    })
+
+    yield* handling.pipe(
       Effect.matchEffect({
         // End of stream: the lines before it were processed; now close.
         onSuccess: () => closeAfterFlush(closed, []),

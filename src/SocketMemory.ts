@@ -11,7 +11,7 @@
 import * as Socket from "@effect/platform/Socket"
 import * as SocketServer from "@effect/platform/SocketServer"
 import type { Scope } from "effect"
-import { Cause, Context, Effect, FiberSet, Layer, Mailbox, Option, Queue, Ref } from "effect"
+import { Cause, Context, Deferred, Effect, FiberSet, Layer, Mailbox, Option, Queue, Ref } from "effect"
 
 export interface MemoryClient {
   /** Sends text or bytes, as typed: add the `\n` yourself. Waits while the server's read buffer is full. */
@@ -30,6 +30,8 @@ export interface MemoryClient {
   ) => Effect.Effect<ReadonlyArray<string>, Cause.NoSuchElementException>
   /** Everything until the server closes the connection, as lines. */
   readonly readToEnd: Effect.Effect<ReadonlyArray<string>>
+  /** Waits, without reading, until the server has closed the connection. */
+  readonly closed: Effect.Effect<void>
 }
 
 export class SocketMemory extends Context.Tag("chat/SocketMemory")<SocketMemory, {
@@ -54,6 +56,8 @@ interface Pipe {
   readonly inbound: Mailbox.Mailbox<Uint8Array, Socket.SocketError>
   /** Server to client; ending it is the server's close. */
   readonly outbound: Mailbox.Mailbox<Uint8Array>
+  /** Done once the server has closed the connection. */
+  readonly closed: Deferred.Deferred<void>
 }
 
 const serverSocket = (pipe: Pipe): Socket.Socket => {
@@ -64,7 +68,11 @@ const serverSocket = (pipe: Pipe): Socket.Socket => {
     Effect.gen(function*() {
       if (options?.onOpen !== undefined) yield* options.onOpen
       while (true) {
-        const next = yield* pipe.inbound.take.pipe(Effect.option)
+        // End of stream is the mailbox ending; a reset is its failure, which `run` passes on.
+        const next = yield* pipe.inbound.take.pipe(
+          Effect.map(Option.some),
+          Effect.catchIf(Cause.isNoSuchElementException, () => Effect.succeed(Option.none()))
+        )
         if (Option.isNone(next)) return
         const handled = handler(next.value)
         if (Effect.isEffect(handled)) yield* handled
@@ -132,7 +140,8 @@ const makeClient = (pipe: Pipe): Effect.Effect<MemoryClient> =>
       reset: Effect.zipRight(pipe.inbound.fail(resetError()), pipe.outbound.shutdown),
       readLine,
       readUntil,
-      readToEnd
+      readToEnd,
+      closed: Deferred.await(pipe.closed)
     } satisfies MemoryClient
   })
 
@@ -148,7 +157,8 @@ export const make = (
       Effect.gen(function*() {
         const pipe: Pipe = {
           inbound: yield* Mailbox.make<Uint8Array, Socket.SocketError>(options.serverReadBuffer ?? 16),
-          outbound: yield* Mailbox.make<Uint8Array>(options.clientReadBuffer ?? 64)
+          outbound: yield* Mailbox.make<Uint8Array>(options.clientReadBuffer ?? 64),
+          closed: yield* Deferred.make<void>()
         }
         yield* Queue.offer(accepted, pipe)
         return pipe
@@ -170,7 +180,9 @@ export const make = (
                   Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logWarning("connection handler failed", cause)
                 ),
                 // The server's close: the client reads end of stream; what it still sends is dropped.
-                Effect.ensuring(Effect.zipRight(pipe.outbound.end, pipe.inbound.shutdown))
+                Effect.ensuring(
+                  Effect.all([pipe.outbound.end, pipe.inbound.shutdown, Deferred.succeed(pipe.closed, undefined)])
+                )
               )
             )
           ),

@@ -71,7 +71,8 @@ const reset = (i: number) =>
 const tooSlow = Effect.gen(function*() {
   const client = yield* connection
   for (let i = 0; i < 12; i++) yield* client.send("/help\n".repeat(5))
-  // Only once the server has cut it off does its stream end.
+  // It reads nothing until the server has cut it off.
+  yield* client.closed
   yield* client.readToEnd
 }).pipe(Effect.scoped)
 
