@@ -25,6 +25,8 @@ export interface LoadOptions {
   readonly connectConcurrency: number
   /** Give up when nothing arrives for this long. */
   readonly stallMillis: number
+  /** Called once every client has joined, before anything is sent (the runner samples the server there). */
+  readonly onJoined?: () => void
 }
 
 export interface LoadResult {
@@ -157,6 +159,7 @@ export const run = async (options: LoadOptions): Promise<LoadResult> => {
   await waitUntil(() => welcomed === options.clients && first.joinsSeen >= options.clients - 1, "every join")
   const joinMillis = performance.now() - joinStart
 
+  options.onJoined?.()
   const senders = receivers.slice(0, options.senders)
   senders.forEach((sender, index) => senderIndexByNick.set(sender.nick, index))
 
