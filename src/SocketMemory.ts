@@ -10,8 +10,9 @@
  */
 import * as Socket from "@effect/platform/Socket"
 import * as SocketServer from "@effect/platform/SocketServer"
+import * as AcceptLoop from "./AcceptLoop.js"
 import type { Scope } from "effect"
-import { Cause, Context, Deferred, Effect, FiberSet, Layer, Mailbox, Option, Queue, Ref } from "effect"
+import { Cause, Context, Deferred, Effect, Layer, Mailbox, Option, Queue, Ref } from "effect"
 
 export interface MemoryClient {
   /** Sends text or bytes, as typed: add the `\n` yourself. Waits while the server's read buffer is full. */
@@ -166,29 +167,15 @@ export const make = (
       (pipe) => Effect.zipRight(pipe.inbound.fail(resetError()), pipe.outbound.shutdown)
     ).pipe(Effect.flatMap(makeClient))
 
-    const run = <R, E, _>(
-      handler: (socket: Socket.Socket) => Effect.Effect<_, E, R>
-    ): Effect.Effect<never, SocketServer.SocketServerError, R> =>
-      Effect.gen(function*() {
-        const fibers = yield* FiberSet.make()
-        return yield* Queue.take(accepted).pipe(
-          Effect.flatMap((pipe) =>
-            FiberSet.run(
-              fibers,
-              handler(serverSocket(pipe)).pipe(
-                Effect.catchAllCause((cause) =>
-                  Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logWarning("connection handler failed", cause)
-                ),
-                // The server's close: the client reads end of stream; what it still sends is dropped.
-                Effect.ensuring(
-                  Effect.all([pipe.outbound.end, pipe.inbound.shutdown, Deferred.succeed(pipe.closed, undefined)])
-                )
-              )
-            )
-          ),
-          Effect.forever
+    const run = AcceptLoop.run({
+      accepted,
+      socketOf: serverSocket,
+      // The server's close: the client reads end of stream; what it still sends is dropped.
+      close: (pipe) =>
+        Effect.asVoid(
+          Effect.all([pipe.outbound.end, pipe.inbound.shutdown, Deferred.succeed(pipe.closed, undefined)])
         )
-      }).pipe(Effect.scoped)
+    })
 
     const address: SocketServer.Address = { _tag: "UnixAddress", path: "memory" }
     return [SocketServer.SocketServer.of({ address, run }), SocketMemory.of({ connect })] as const

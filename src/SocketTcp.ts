@@ -18,8 +18,9 @@
  */
 import * as Socket from "@effect/platform/Socket"
 import * as SocketServer from "@effect/platform/SocketServer"
+import * as AcceptLoop from "./AcceptLoop.js"
 import type { Scope } from "effect"
-import { Cause, Duration, Effect, FiberSet, Layer, Queue } from "effect"
+import { Duration, Effect, Layer, Queue } from "effect"
 import * as Net from "node:net"
 
 export interface ServerOptions {
@@ -210,28 +211,7 @@ export const make = (options: ServerOptions): Effect.Effect<SocketServer.SocketS
       ? { _tag: "TcpAddress", hostname: bound.address, port: bound.port }
       : { _tag: "UnixAddress", path: String(bound) }
 
-    const run = <R, E, _>(
-      handler: (socket: Socket.Socket) => Effect.Effect<_, E, R>
-    ): Effect.Effect<never, SocketServer.SocketServerError, R> =>
-      Effect.gen(function*() {
-        const fibers = yield* FiberSet.make()
-        return yield* Queue.take(accepted).pipe(
-          Effect.flatMap((conn) =>
-            FiberSet.run(
-              fibers,
-              handler(fromNetSocket(conn)).pipe(
-                Effect.catchAllCause((cause) =>
-                  Cause.isInterruptedOnly(cause)
-                    ? Effect.void
-                    : Effect.logWarning("connection handler failed", cause)
-                ),
-                Effect.ensuring(close(conn, linger))
-              )
-            )
-          ),
-          Effect.forever
-        )
-      }).pipe(Effect.scoped)
+    const run = AcceptLoop.run({ accepted, socketOf: fromNetSocket, close: (conn) => close(conn, linger) })
 
     return SocketServer.SocketServer.of({ address, run })
   })
