@@ -1,0 +1,165 @@
+/**
+ * Leaks over real TCP: 300 connections come and go, 60 of each way a
+ * connection can end (end of stream, `/quit`, reset, idle, too slow), against
+ * the server running in this process on `SocketTcp`, so that the test can
+ * ask its hub for a `snapshot` and count its fibers (see test/Leaks.test.ts
+ * for how). Afterwards: no client, nick or room, no fiber beyond the
+ * baseline, and no TCP socket left open in the process.
+ */
+import * as SocketServer from "@effect/platform/SocketServer"
+import type { Fiber } from "effect"
+import { Context, Effect, Exit, Layer, Logger, LogLevel, Scope, Supervisor } from "effect"
+import { afterAll, describe, expect, it } from "vitest"
+import type { HubState } from "../../src/index.js"
+import { ChatServer, Hub, ServerConfig, SocketTcp } from "../../src/index.js"
+import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
+
+afterAll(() => {
+  destroyAllClients()
+  expect(takeStrayLines()).toEqual([])
+})
+
+const perKind = 60
+const perRound = 12
+
+/** The server in this process, with its fibers counted from the start. */
+const startInProcess = async () => {
+  const supervisor = await Effect.runPromise(Supervisor.track)
+  const scope = await Effect.runPromise(Scope.make())
+  const layer = ChatServer.layer.pipe(
+    Layer.provideMerge(SocketTcp.layer({ host: "127.0.0.1", port: 0 })),
+    Layer.provide(ServerConfig.layer({ rate: 0, maxQueue: 20, idleTimeout: "1s" })),
+    Layer.orDie
+  )
+  const context = await Effect.runPromise(
+    Layer.buildWithScope(layer, scope).pipe(Effect.supervised(supervisor), Logger.withMinimumLogLevel(LogLevel.None))
+  )
+  const address = Context.get(context, SocketServer.SocketServer).address
+  return {
+    port: address._tag === "TcpAddress" ? address.port : 0,
+    snapshot: (): Promise<HubState.Snapshot> => Effect.runPromise(Context.get(context, Hub).snapshot),
+    fibers: (): Promise<number> =>
+      Effect.runPromise(supervisor.value).then((fibers: Array<Fiber.RuntimeFiber<unknown, unknown>>) => fibers.length),
+    stop: () => Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+}
+
+/** TCP sockets open in this process: clients and the server's side of each connection. */
+const openSockets = (): number => process.getActiveResourcesInfo().filter((kind) => kind === "TCPSocketWrap").length
+
+/** Polls `probe` every 20 ms until it gives `expected`, for up to 5 s; returns what it last gave. */
+const eventually = async <A>(probe: () => A | Promise<A>, expected: A): Promise<A> => {
+  const deadline = performance.now() + 5_000
+  while (true) {
+    const value = await probe()
+    if (value === expected || performance.now() > deadline) return value
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+const connected = async (port: number): Promise<LineClient> => {
+  const client = await LineClient.connect(port)
+  await client.until((line) => line.startsWith("*** type /help"))
+  return client
+}
+
+describe("300 TCP connections of every kind", () => {
+  it("leave no client, nick, room, fiber or socket behind", async () => {
+    const socketsBefore = openSockets()
+    const server = await startInProcess()
+    const baseline = await server.fibers()
+    const { port } = server
+
+    // A witness in #lobby counts why people left (the flooder too: it leaves for #flood); a
+    // flooder in #flood makes stalled readers too slow.
+    const witness = await connected(port)
+    const reasons = new Map<string, number>()
+    witness.observe((line) => {
+      const reason = /^\*\*\* \S+ left #lobby \((too slow|idle|quit|connection closed|joined #\S+)/.exec(line)?.[1]
+      if (reason !== undefined) reasons.set(reason.replace(/ #\S+/, ""), (reasons.get(reason.replace(/ #\S+/, "")) ?? 0) + 1)
+    })
+    const flooder = await connected(port)
+    flooder.send("/join flood")
+    await flooder.until((line) => line.startsWith("*** joined #flood"))
+    let tooSlow = 0
+    flooder.observe((line) => {
+      if (/^\*\*\* \S+ left #flood \(too slow\)$/.test(line)) tooSlow++
+    })
+    // Both must not go idle themselves (--idle-timeout 1s).
+    const keepAlive = setInterval(() => {
+      witness.send("/who")
+      flooder.send("/who")
+    }, 250)
+
+    const cleanClose = async (i: number) => {
+      const client = await connected(port)
+      client.send(`/join room-${i % 7}`)
+      await client.until((line) => line.startsWith("*** joined #room-"))
+      client.send(`hello from ${i}`)
+      client.end()
+      await client.closed()
+    }
+    const quit = async (i: number) => {
+      const client = await connected(port)
+      client.send(`/nick quitter${i}`)
+      client.send(`/quit bye ${i}`)
+      await client.until((line) => line === "*** bye")
+      expect(await client.closed()).toEqual([])
+    }
+    const reset = async (i: number) => {
+      const client = await connected(port)
+      await client.write(`half a line from ${i}`)
+      client.reset()
+    }
+    const idle = async (i: number) => {
+      const client = await connected(port)
+      client.send(`/nick idler${i}`)
+      await client.until((line) => line === "*** disconnected: idle for 1s", 5_000)
+      expect(await client.closed()).toEqual([])
+    }
+    const stalled = async () => {
+      const client = await connected(port)
+      client.send("/join flood")
+      await client.until((line) => line.startsWith("*** joined #flood"))
+      client.pause()
+      return client
+    }
+
+    const padding = "f".repeat(4000)
+    for (let round = 0; round < perKind / perRound; round++) {
+      const ids = Array.from({ length: perRound }, (_, k) => round * perRound + k)
+      // Four kinds at once; then the stalled readers, so that the flood cannot hold up the others
+      // for as long as the idle timeout.
+      await Promise.all(ids.flatMap((i) => [cleanClose(i), quit(i), reset(i), idle(i)]))
+      const stalledClients = await Promise.all(ids.map(stalled))
+      // The server's fibers are among those counted: each connection has several.
+      expect(await server.fibers()).toBeGreaterThanOrEqual(baseline + 3 * perRound)
+      const target = tooSlow + perRound
+      for (let n = 0; tooSlow < target && n < 100_000; n += 10) {
+        await flooder.write(Array.from({ length: 10 }, (_, k) => `${n + k} ${padding}\n`).join(""))
+      }
+      expect(tooSlow).toBe(target)
+      for (const client of stalledClients) client.reset()
+    }
+    clearInterval(keepAlive)
+
+    expect(Object.fromEntries(reasons)).toEqual({
+      "connection closed": perKind,
+      "joined": 2 * perKind + 1,
+      "quit": perKind,
+      "idle": perKind
+    })
+    expect(tooSlow).toBe(perKind)
+    witness.send("/quit")
+    flooder.send("/quit")
+    await Promise.all([witness.closed(), flooder.closed()])
+
+    const empty: HubState.Snapshot = { clients: 0, nicks: 0, rooms: [], shuttingDown: false }
+    expect(await eventually(() => server.snapshot().then((s) => JSON.stringify(s)), JSON.stringify(empty))).toBe(
+      JSON.stringify(empty)
+    )
+    expect(await eventually(server.fibers, baseline)).toBe(baseline)
+    await server.stop()
+    expect(await eventually(openSockets, socketsBefore)).toBe(socketsBefore)
+  }, 60_000)
+})
