@@ -127,11 +127,8 @@ describe("resets", () => {
       assert.deepStrictEqual(after, ["*** in #lobby: guest-2"])
     }).pipe(Effect.provide(MemoryChat.layer({ rate: 0 }))))
 
-  // DEFECT (reported, src/SocketMemory.ts): the in-memory layer's `run` reads
-  // `inbound.take.pipe(Effect.option)`, which turns the reset's error into an
-  // end of stream, so a reset is handled as a clean close: the lines flood
-  // control holds back are still relayed, 10 s after the client is gone. Over
-  // TCP a reset ends the connection at once (test/e2e/faults.test.ts).
+  // This test found that the in-memory layer read a reset as an end of stream, so
+  // that these lines were still relayed after the client had gone (fixed since).
   it.scoped("while its lines wait for flood control: they are dropped, never relayed after its leave notice", () =>
     Effect.gen(function*() {
       const flooder = yield* MemoryChat.connect
