@@ -49,26 +49,26 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
     yield* Effect.annotateLogsScoped({ client: session.id })
     yield* Effect.logDebug("connected")
 
-    // Pump: the hub's events for this client into its outbox.
+    // Pump: the hub's events for this client into its outbox. The two loops
+    // below are written as recursion on `flatMap` rather than `Effect.gen`:
+    // they run once per recipient per event, and a generator step costs more.
     const outbox = Outbox.make(config.maxQueue)
-    yield* Effect.gen(function*() {
-      while (true) {
-        const batch = yield* session.pull
-        if (!outbox.offer(batch)) return yield* finish(tooSlow)
-        if (batch.close !== undefined) return
-      }
-    }).pipe(Effect.forkScoped)
+    const pump: Effect.Effect<void> = Effect.flatMap(session.pull, (batch) => {
+      if (!outbox.offer(batch)) return finish(tooSlow)
+      return batch.close === undefined ? pump : Effect.void
+    })
+    yield* Effect.forkScoped(pump)
 
     // Writer: everything ready goes out in one write.
     const write = yield* socket.writer
-    yield* Effect.gen(function*() {
-      while (true) {
-        const batch = yield* outbox.take
-        if (batch.text !== "") yield* write(batch.text)
-        outbox.written(batch.lines)
-        if (batch.close !== undefined) return yield* finish(batch.close)
-      }
-    }).pipe(
+    const writeAll: Effect.Effect<void, Socket.SocketError> = Effect.flatMap(outbox.take, (batch) => {
+      const written = Effect.sync(() => outbox.written(batch.lines))
+      const next = batch.close === undefined ? writeAll : finish(batch.close)
+      return batch.text === ""
+        ? Effect.zipRight(written, next)
+        : write(batch.text).pipe(Effect.zipRight(written), Effect.zipRight(next))
+    })
+    yield* writeAll.pipe(
       Effect.catchAll((error) => Effect.logDebug("write failed", error).pipe(Effect.zipRight(finish(closed)))),
       Effect.forkScoped
     )
