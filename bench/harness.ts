@@ -36,6 +36,12 @@ export const numberArgument = (name: string, fallback: number): number => {
   return value
 }
 
+/** `--name VALUE` as text, or the fallback. */
+export const textArgument = (name: string, fallback: string): string => {
+  const at = process.argv.indexOf(`--${name}`)
+  return at === -1 ? fallback : process.argv[at + 1] ?? fallback
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 // ---------------------------------------------------------------------------
