@@ -81,7 +81,7 @@ export const median = (values: ReadonlyArray<number>): number => {
 // The server
 
 const probeSource = `
-import { monitorEventLoopDelay } from "node:perf_hooks"
+import { constants, monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks"
 const interval = monitorEventLoopDelay({ resolution: 10 })
 const total = monitorEventLoopDelay({ resolution: 10 })
 interval.enable()
@@ -89,14 +89,25 @@ total.enable()
 setTimeout(() => total.reset(), Number(process.env.CHAT_PROBE_WARMUP_MS ?? 0)).unref()
 // The histogram holds the time between two ticks of a 10 ms timer; the delay is what exceeds the 10 ms.
 const ms = (ns) => Math.max(0, Math.round((ns - 10e6) / 1e4) / 100)
+let gc = { count: 0, totalMs: 0, maxMs: 0, majorMaxMs: 0 }
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gc.count++
+    gc.totalMs += entry.duration
+    gc.maxMs = Math.max(gc.maxMs, entry.duration)
+    if (entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.majorMaxMs = Math.max(gc.majorMaxMs, entry.duration)
+  }
+}).observe({ entryTypes: ["gc"] })
 setInterval(() => {
   const memory = process.memoryUsage()
   process.stderr.write("loop-delay " + JSON.stringify({
     p50: ms(interval.percentile(50)), p99: ms(interval.percentile(99)), max: ms(interval.max),
     totalP99: ms(total.percentile(99)), totalMax: ms(total.max), totalCount: total.count,
-    heapUsed: memory.heapUsed, rss: memory.rss
+    heapUsed: memory.heapUsed, heapTotal: memory.heapTotal, external: memory.external, rss: memory.rss,
+    gcCount: gc.count, gcTotalMs: Math.round(gc.totalMs), gcMaxMs: Math.round(gc.maxMs), gcMajorMaxMs: Math.round(gc.majorMaxMs)
   }) + "\\n")
   interval.reset()
+  gc = { count: 0, totalMs: 0, maxMs: 0, majorMaxMs: 0 }
 }, Number(process.env.CHAT_PROBE_EVERY_MS ?? 5000)).unref()
 `
 
@@ -110,7 +121,14 @@ export interface LoopDelay {
   readonly totalMax: number
   readonly totalCount: number
   readonly heapUsed: number
+  readonly heapTotal: number
+  readonly external: number
   readonly rss: number
+  /** Garbage collections in this interval: how many, their total and longest pause, in ms. */
+  readonly gcCount: number
+  readonly gcTotalMs: number
+  readonly gcMaxMs: number
+  readonly gcMajorMaxMs: number
 }
 
 export interface Server {

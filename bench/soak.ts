@@ -61,6 +61,9 @@ interface Member {
 }
 
 const latency = new Latency()
+/** The same, minute by minute, to see when latency spikes. */
+const latencyByMinute: Array<Latency> = []
+let currentMinute = new Latency()
 const stable: Array<Member> = []
 const churned: Array<Member> = []
 let churnerCount = 0
@@ -74,7 +77,10 @@ const onLineFor = (member: () => Member | undefined, fromStart: boolean) => (lin
   if (self === undefined) return
   if (message !== undefined) {
     self.sequences.see(message.sender, message.seq, fromStart)
-    if (fromStart) latency.record(now - message.sentAt)
+    if (fromStart) {
+      latency.record(now - message.sentAt)
+      currentMinute.record(now - message.sentAt)
+    }
     return
   }
   // Anything else must be a notice: joins, leaves, renames, the probe's answers.
@@ -162,6 +168,8 @@ const main = async () => {
     samples.push({ seconds: Math.round((performance.now() - started) / 1000), rssMb: server.rssMb(), cpuMs: server.cpuMs() })
     const sample = samples.at(-1)!
     if (sample.seconds % 60 < sampleSeconds) {
+      latencyByMinute.push(currentMinute)
+      currentMinute = new Latency()
       const loop = server.loopDelays.at(-1)
       log(
         `${Math.round(sample.seconds / 60)} min: rss ${sample.rssMb} MB, ${latency.count} deliveries, ` +
@@ -241,6 +249,24 @@ const main = async () => {
       samples: samples.map((sample) => [sample.seconds, sample.rssMb])
     },
     serverCpuPercent: round((cpuMs / elapsed) * 100, 1),
+    /** Minute by minute: latency p99 and max, the server's longest event-loop delay and GC pause, and its memory, in MB. */
+    byMinute: latencyByMinute.map((minute, i) => {
+      const reports = server.loopDelays.slice(Math.round((i * 60) / sampleSeconds), Math.round(((i + 1) * 60) / sampleSeconds))
+      const last = reports.at(-1)
+      const mb = (bytes: number | undefined) => round((bytes ?? 0) / 2 ** 20, 1)
+      return {
+        minute: i + 1,
+        latencyP99: minute.percentile(99),
+        latencyMax: minute.summary().max,
+        loopDelayMax: Math.max(0, ...reports.map((r) => r.max)),
+        gcMaxMs: Math.max(0, ...reports.map((r) => r.gcMaxMs)),
+        gcMs: reports.reduce((n, r) => n + r.gcTotalMs, 0),
+        rss: mb(last?.rss),
+        heapUsed: mb(last?.heapUsed),
+        heapTotal: mb(last?.heapTotal),
+        external: mb(last?.external)
+      }
+    }),
     shutdown: stop
   }
   process.stdout.write(`${JSON.stringify(report)}\n`)
