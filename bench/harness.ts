@@ -98,7 +98,10 @@ new PerformanceObserver((list) => {
     if (entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.majorMaxMs = Math.max(gc.majorMaxMs, entry.duration)
   }
 }).observe({ entryTypes: ["gc"] })
+// With CHAT_PROBE_GC=1 and --expose-gc: a full collection before each report, so heapUsed is the live heap.
+const collect = process.env.CHAT_PROBE_GC === "1" && typeof globalThis.gc === "function" ? globalThis.gc : () => {}
 setInterval(() => {
+  collect()
   const memory = process.memoryUsage()
   process.stderr.write("loop-delay " + JSON.stringify({
     p50: ms(interval.percentile(50)), p99: ms(interval.percentile(99)), max: ms(interval.max),
@@ -148,16 +151,23 @@ export interface Server {
 /** Starts `chat serve --port 0 ...args` with the event-loop probe, once it listens. */
 export const startServer = async (
   args: ReadonlyArray<string>,
-  options: { readonly probeEveryMs?: number; readonly warmupMs?: number } = {}
+  options: {
+    readonly probeEveryMs?: number
+    readonly warmupMs?: number
+    /** Collect garbage fully before each report, so that `heapUsed` is the live heap (costs a pause). */
+    readonly liveHeap?: boolean
+  } = {}
 ): Promise<Server> => {
   const probe = join(mkdtempSync(join(tmpdir(), "chat-bench-")), "loop-delay-probe.mjs")
   writeFileSync(probe, probeSource)
-  const child = spawn(process.execPath, ["--import", probe, chatBin, "serve", "--port", "0", ...args], {
+  const flags = options.liveHeap === true ? ["--expose-gc"] : []
+  const child = spawn(process.execPath, [...flags, "--import", probe, chatBin, "serve", "--port", "0", ...args], {
     stdio: ["ignore", "ignore", "pipe"],
     env: {
       ...process.env,
       CHAT_PROBE_EVERY_MS: String(options.probeEveryMs ?? 5000),
-      CHAT_PROBE_WARMUP_MS: String(options.warmupMs ?? 0)
+      CHAT_PROBE_WARMUP_MS: String(options.warmupMs ?? 0),
+      CHAT_PROBE_GC: options.liveHeap === true ? "1" : "0"
     }
   })
   let stopping = false

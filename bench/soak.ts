@@ -4,7 +4,7 @@
  * included) and an idle timeout.
  *
  *   node --import tsx bench/soak.ts [--minutes 15] [--clients 300] [--rooms 10]
- *        [--rate 0.1] [--churners 60] [--sample-seconds 5]
+ *        [--rate 0.1] [--churners 60] [--sample-seconds 5] [--live-heap 1]
  *
  * - `clients` stay for the whole run, each in one of `rooms`, each sending
  *   `rate` messages a second (one every 5–15 s by default, as people type):
@@ -44,6 +44,8 @@ const roomCount = numberArgument("rooms", 10)
 const rate = numberArgument("rate", 0.1)
 const churnSlots = numberArgument("churners", 60)
 const sampleSeconds = numberArgument("sample-seconds", 5)
+/** 1: collect garbage fully before each sample, so the heap figures are the live heap (a leak shows as growth). */
+const liveHeap = numberArgument("live-heap", 0) === 1
 const idleSeconds = 30
 
 const log = (text: string) => process.stderr.write(`soak: ${text}\n`)
@@ -146,7 +148,8 @@ const main = async () => {
   const warmupMs = Math.min(60_000, minutes * 15_000)
   const server = await startServer(["--idle-timeout", `${idleSeconds}s`], {
     probeEveryMs: sampleSeconds * 1000,
-    warmupMs
+    warmupMs,
+    liveHeap
   })
   log(`server on port ${server.port}, ${minutes} min, ${stableCount} clients in ${roomCount} rooms, ${churnSlots} churners`)
 
@@ -220,6 +223,7 @@ const main = async () => {
 
   const report = {
     minutes,
+    liveHeap,
     clients: stableCount,
     rooms: roomCount,
     ratePerClient: rate,
