@@ -165,12 +165,17 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
     )
 
     // Idle timeout: a watchdog that sleeps until the deadline the last line set.
+    // A loop, not recursion: a client may stay for days, and each re-arm by
+    // recursion inside a generator kept the one before it alive.
     const idleTimeout = config.idleTimeout
     if (idleTimeout !== undefined) {
       const timeout = Duration.toMillis(idleTimeout.duration)
       const watch: Effect.Effect<void> = Effect.gen(function*() {
-        const silentFor = (yield* Clock.currentTimeMillis) - (yield* Ref.get(lastLineAt))
-        if (silentFor < timeout) return yield* Effect.sleep(timeout - silentFor).pipe(Effect.zipRight(watch))
+        while (true) {
+          const silentFor = (yield* Clock.currentTimeMillis) - (yield* Ref.get(lastLineAt))
+          if (silentFor >= timeout) break
+          yield* Effect.sleep(timeout - silentFor)
+        }
         yield* closeAfterFlush(idle, [Reply.idleDisconnect(idleTimeout.label)])
       })
       yield* Effect.forkScoped(watch)

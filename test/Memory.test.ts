@@ -25,13 +25,10 @@ const liveHeap = (): number => {
 const clients = 25
 
 describe("clients that stay and talk", () => {
-  // DEFECT (reported, src/Connection.ts): the idle watchdog re-arms itself by
-  // recursion inside `Effect.gen` (`return yield* Effect.sleep(…).pipe(
-  // Effect.zipRight(watch))`), so each re-arm keeps the previous generator
-  // waiting on the fiber's stack: about 1 KB per wake-up, for as long as the
-  // client stays. In the 15-minute soak with --idle-timeout 30s the live heap
-  // grew 0.77 MB a minute (47.6 → 57.6 MB); without an idle timeout it is flat.
-  it.scoped.fails("hold no more memory after 240 idle-timeout periods than after 40", () =>
+  // A defect this found: the idle watchdog re-armed itself by recursion
+  // inside `Effect.gen`, keeping about 1 KB per wake-up for as long as the
+  // client stayed (the 15-minute soak's live heap grew 0.77 MB a minute).
+  it.scoped("hold no more memory after 240 idle-timeout periods than after 40", () =>
     Effect.gen(function*() {
       const clock = ManualClock.make()
       const measured = yield* Effect.gen(function*() {
