@@ -1,13 +1,14 @@
 /**
  * One client's life, as a scoped resource over any `Socket`.
  *
- * Three fibers, all in the connection's scope:
- * - the reader pulls bytes, frames lines, waits for flood control, and hands
- *   the lines to the hub, a read's worth at a time;
- * - the pump moves the client's event stream into its outbox, bounded in
- *   lines: a client whose backlog passes `maxQueue` is cut off `(too slow)`,
- *   and the hub never waits for it;
- * - the writer drains everything ready in the outbox into one write.
+ * Fibers, all in the connection's scope:
+ * - the reader pulls bytes off the socket, a chunk at a time;
+ * - the handler frames lines, waits for flood control, and hands the lines
+ *   to the hub, a read's worth at a time;
+ * - the writer drains everything ready in the client's outbox (filled by the
+ *   hub, bounded in lines: past `maxQueue` the client is cut off
+ *   `(too slow)`, and the hub never waits for it) into one write;
+ * - with an idle timeout, a watchdog.
  *
  * Whatever ends the connection first (end of stream, `/quit`, idle, too slow,
  * shutdown, a socket error) decides its `DisconnectReason`; closing the scope
@@ -22,7 +23,6 @@ import * as FloodControl from "./FloodControl.js"
 import * as Frame from "./Frame.js"
 import { Hub } from "./Hub.js"
 import type { Input } from "./HubState.js"
-import * as Outbox from "./Outbox.js"
 import * as Reply from "./Reply.js"
 import { ServerConfig } from "./ServerConfig.js"
 
@@ -33,7 +33,6 @@ class Quitting extends Data.TaggedError("Quitting") {}
 class ResetWhileWaiting extends Data.TaggedError("ResetWhileWaiting") {}
 
 const closed: DisconnectReason = { _tag: "Closed" }
-const tooSlow: DisconnectReason = { _tag: "TooSlow" }
 const idle: DisconnectReason = { _tag: "Idle" }
 
 /** Serves one client until it goes; never fails. */
@@ -49,24 +48,14 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
     yield* Effect.annotateLogsScoped({ client: session.id })
     yield* Effect.logDebug("connected")
 
-    // Pump: the hub's events for this client into its outbox. The two loops
-    // below are written as recursion on `flatMap` rather than `Effect.gen`:
-    // they run once per recipient per event, and a generator step costs more.
-    const outbox = Outbox.make(config.maxQueue)
-    const pump: Effect.Effect<void> = Effect.flatMap(session.pull, (batch) => {
-      if (!outbox.offer(batch)) return finish(tooSlow)
-      return batch.close === undefined ? pump : Effect.void
-    })
-    yield* Effect.forkScoped(pump)
-
-    // Writer: everything ready goes out in one write.
+    // Writer: everything ready goes out in one write. Written as recursion on
+    // `flatMap` rather than `Effect.gen`: it runs once per recipient per
+    // event, and a generator step costs more.
     const write = yield* socket.writer
+    const outbox = session.outbox
     const writeAll: Effect.Effect<void, Socket.SocketError> = Effect.flatMap(outbox.take, (batch) => {
-      const written = Effect.sync(() => outbox.written(batch.lines))
       const next = batch.close === undefined ? writeAll : finish(batch.close)
-      return batch.text === ""
-        ? Effect.zipRight(written, next)
-        : write(batch.text).pipe(Effect.zipRight(written), Effect.zipRight(next))
+      return batch.text === "" ? next : Effect.zipRight(write(batch.text), next)
     })
     yield* writeAll.pipe(
       Effect.catchAll((error) => Effect.logDebug("write failed", error).pipe(Effect.zipRight(finish(closed)))),

@@ -80,7 +80,10 @@ export const initialView = (self: ClientId): View => ({ self, room: undefined })
 
 /** Where a fold puts what the client sees. */
 export interface Sink {
-  /** Text to write: `count` lines, each ending in `\n`. */
+  /**
+   * Text to write: `count` lines, each ending in `\n`. What one event gives
+   * a client comes in one call, so a bound on lines can treat it as a whole.
+   */
   readonly write: (text: Line, count: number) => void
   readonly close: (reason: DisconnectReason) => void
 }
@@ -93,7 +96,7 @@ export const seeInto = (view: View, event: Event, sink: Sink): View => {
   switch (event._tag) {
     case "Entered":
       if (event.client === view.self) {
-        for (const line of event.welcome) sink.write(line, 1)
+        if (event.welcome.length > 0) sink.write(event.welcome.join(""), event.welcome.length)
         return { self: view.self, room: event.room }
       }
       if (event.room === view.room) sink.write(event.notice, 1)
@@ -114,7 +117,7 @@ export const seeInto = (view: View, event: Event, sink: Sink): View => {
       return view
     case "Replied":
       if (event.client === view.self) {
-        for (const line of event.lines) sink.write(line, 1)
+        if (event.lines.length > 0) sink.write(event.lines.join(""), event.lines.length)
         if (event.close !== undefined) sink.close(event.close)
       }
       return view
@@ -125,32 +128,13 @@ export const seeInto = (view: View, event: Event, sink: Sink): View => {
   }
 }
 
-/** `seeInto` collecting into an array: lines, then maybe a `Close`. */
+/** `seeInto` collecting into an array: lines, one by one, then maybe a `Close`. */
 export const see = (view: View, event: Event, out: Array<Output>): View =>
   seeInto(view, event, {
     write: (text) => {
-      out.push(text)
+      for (const line of text.split(/(?<=\n)/)) out.push(line)
     },
     close: (reason) => {
       out.push({ _tag: "Close", reason })
     }
   })
-
-/** What a client receives from one pull of its events: written together, counted in lines. */
-export interface Batch {
-  text: string
-  lines: number
-  close: DisconnectReason | undefined
-}
-
-/** A sink that gathers into a `Batch`, ignoring everything after a close. */
-export const batchSink = (batch: Batch): Sink => ({
-  write: (text, count) => {
-    if (batch.close !== undefined) return
-    batch.text += text
-    batch.lines += count
-  },
-  close: (reason) => {
-    if (batch.close === undefined) batch.close = reason
-  }
-})

@@ -1,98 +1,87 @@
 /**
  * The hub: the single owner of shared state (nicks, rooms, members, history)
- * and of the one `PubSub` that puts every event in one total order.
+ * and of the one total order of events.
  *
- * A transition and the publishing of its events happen under one lock, so the
- * order clients see is the order the state changed in. The PubSub is
- * unbounded on purpose: the hub never waits for a client. Each client bounds
- * its own backlog instead (see `Connection`), so a slow reader only ever hurts
- * itself.
+ * A transition and the delivery of its events happen in one synchronous
+ * step, so the order clients see is the order the state changed in. Each
+ * event is rendered once and appended to the outboxes of the clients that
+ * may see it (`Fanout`); appending never waits, so the hub never waits for
+ * a client. Each client bounds its own backlog instead (`Outbox`): a slow
+ * reader only ever hurts itself.
+ *
+ * Why not a `PubSub` with a subscription per client: measured, it woke every
+ * connected client's fiber for every event in every room, at a `Deferred`
+ * and two fiber resumptions per recipient per event (see the README).
  */
 import type { Duration } from "effect"
-import { Deferred, Effect, HashMap, Option, PubSub, Queue, SynchronizedRef } from "effect"
+import { Deferred, Effect, Exit, HashMap, Option, Ref } from "effect"
 import type { ClientId, DisconnectReason } from "./Domain.js"
-import type { Batch, Event } from "./Event.js"
-import * as EventView from "./Event.js"
+import * as Fanout from "./Fanout.js"
 import * as HubState from "./HubState.js"
+import * as Outbox from "./Outbox.js"
 import type * as Reply from "./Reply.js"
 import { ServerConfig } from "./ServerConfig.js"
 
-/** Events one client's stream takes from the queue at once, at most: bounds a batch's size. */
-const maxEventsPerPull = 1024
-
-/** One connected client, as the hub sees it. */
+/** One connected client, as its connection sees the hub. */
 export interface Session {
   readonly id: ClientId
   /**
-   * Waits for the next of what this client must see, in order: its room's
-   * events from the moment it entered, never its own messages, its private
-   * messages and replies, and finally a `close` when the hub asks it to go.
-   * One pull takes every event that is ready and renders what the client
-   * sees of them as one text to write.
-   *
-   * A pull, not a `Stream`: it runs once per client per event, the hottest
-   * path of the server, and a plain loop over the subscription costs a
-   * fraction of a stream's machinery (measured: see the README).
+   * What this client must see, in order: its room's events from the moment
+   * it entered, never its own messages, its private messages and replies,
+   * and finally a `close` when the hub asks it to go. Bounded by
+   * `--max-queue`: past it, the session's `reason` becomes `TooSlow`.
    */
-  readonly pull: Effect.Effect<Batch>
+  readonly outbox: Pick<Outbox.Outbox, "take">
 }
+
+const tooSlow: DisconnectReason = { _tag: "TooSlow" }
 
 export class Hub extends Effect.Service<Hub>()("chat/Hub", {
   scoped: Effect.gen(function*() {
     const config = yield* ServerConfig
-    const events = yield* PubSub.unbounded<Event>()
-    const state = yield* SynchronizedRef.make(HubState.make({ history: config.history }))
+    const state = yield* Ref.make(HubState.make({ history: config.history }))
+    const fanout = Fanout.make()
     // Completed once shutdown has begun and the last client is gone.
     const drained = yield* Deferred.make<void>()
 
-    const commit = <A>(step: (s: HubState.HubState) => HubState.Transition<A>): Effect.Effect<A> =>
-      SynchronizedRef.modifyEffect(state, (current) => {
-        const { events: published, result, state: next } = step(current)
-        const emptied = next.shuttingDown && HashMap.size(next.clients) === 0
-        return PubSub.publishAll(events, published).pipe(
-          Effect.zipRight(emptied ? Deferred.succeed(drained, undefined) : Effect.void),
-          Effect.as([result, next] as const)
-        )
-      }).pipe(Effect.uninterruptible)
-
-    const pullFor = (id: ClientId, subscription: Queue.Dequeue<Event>): Effect.Effect<Batch> => {
-      // The fold's position: this client's own state, read and written only by its one puller.
-      let view = EventView.initialView(id)
-      const pullOnce = Queue.takeBetween(subscription, 1, maxEventsPerPull).pipe(
-        Effect.map((events) => {
-          const batch: Batch = { text: "", lines: 0, close: undefined }
-          const sink = EventView.batchSink(batch)
-          for (const event of events) view = EventView.seeInto(view, event, sink)
-          return batch
-        })
-      )
-      const pull: Effect.Effect<Batch> = Effect.flatMap(
-        pullOnce,
-        (batch) => batch.lines > 0 || batch.close !== undefined ? Effect.succeed(batch) : pull
-      )
-      return pull
-    }
+    /**
+     * Runs a transition and delivers its events, atomically: both are
+     * synchronous, inside one `Ref.modify`. `around` registers or forgets a
+     * client at the right point of the same step.
+     */
+    const commit = <A>(
+      step: (s: HubState.HubState) => HubState.Transition<A>,
+      around?: { readonly before?: (result: A) => void; readonly after?: (result: A) => void }
+    ): Effect.Effect<A> =>
+      Ref.modify(state, (current) => {
+        const { events, result, state: next } = step(current)
+        around?.before?.(result)
+        for (const event of events) fanout.deliver(event)
+        around?.after?.(result)
+        if (next.shuttingDown && HashMap.size(next.clients) === 0) Deferred.unsafeDone(drained, Exit.void)
+        return [result, next]
+      })
 
     /**
-     * Registers a client for the life of the current scope. It subscribes
-     * before it joins, so its stream starts exactly at its own `Entered`.
-     * Closing the scope removes it; `reason` says why, for its room.
+     * Registers a client for the life of the current scope, its outbox in
+     * place before its welcome is delivered. Closing the scope removes it;
+     * `reason` says why, for its room.
      */
     const connect = (reason: Deferred.Deferred<DisconnectReason>) =>
       Effect.gen(function*() {
-        const subscription = yield* PubSub.subscribe(events)
+        const outbox = Outbox.make(config.maxQueue, () => Deferred.unsafeDone(reason, Exit.succeed(tooSlow)))
         const id = yield* Effect.acquireRelease(
-          commit(HubState.connect),
+          commit(HubState.connect, { before: (id) => fanout.add(id, outbox) }),
           (id) =>
             Deferred.poll(reason).pipe(
               Effect.flatMap(Option.match({
                 onNone: () => Effect.succeed<DisconnectReason>({ _tag: "Closed" }),
                 onSome: (done) => done
               })),
-              Effect.flatMap((why) => commit((s) => HubState.disconnect(s, id, why)))
+              Effect.flatMap((why) => commit((s) => HubState.disconnect(s, id, why), { after: () => fanout.remove(id) }))
             )
         )
-        return { id, pull: pullFor(id, subscription) } satisfies Session
+        return { id, outbox } satisfies Session
       })
 
     /**
@@ -122,7 +111,7 @@ export class Hub extends Effect.Service<Hub>()("chat/Hub", {
         )
       )
 
-    const snapshot: Effect.Effect<HubState.Snapshot> = SynchronizedRef.get(state).pipe(
+    const snapshot: Effect.Effect<HubState.Snapshot> = Ref.get(state).pipe(
       Effect.map(HubState.snapshot)
     )
 

@@ -63,6 +63,25 @@ describe("a reader that stops reading mid-flood", () => {
       return seen
     })
 
+    // The readers keep up: the flood goes no faster than they read (the flooders wait for them after
+    // each round). Without that, they share one process with the flooders, and with --rate 0 a flood
+    // can outrun them by more than --max-queue lines, which would rightly make them too slow as well.
+    const readUpTo = [0, 0, 0]
+    const waiting: Array<() => void> = []
+    readers.forEach((reader, i) =>
+      reader.observe((line) => {
+        const match = /^<guest-2> b (\d+) /.exec(line)
+        if (match === null) return
+        readUpTo[i] = Number(match[1])
+        for (const wake of waiting.splice(0)) wake()
+      })
+    )
+    const readersAt = (n: number): Promise<void> =>
+      new Promise((resolve) => {
+        const check = () => readUpTo.every((at) => at >= n) ? resolve() : waiting.push(check)
+        check()
+      })
+
     // Both flood at once, until the stopper's buffers and queue are full and it is cut off, and 200 lines more.
     const padding = "p".repeat(1000)
     const sent = { a: [] as Array<string>, b: [] as Array<string> }
@@ -74,6 +93,7 @@ describe("a reader that stops reading mid-flood", () => {
       sent.a.push(...chunkA)
       sent.b.push(...chunkB)
       await Promise.all([writeLines(a!, chunkA, 5), writeLines(b!, chunkB, 5)])
+      await readersAt(n + 25)
       if (noticed) extra -= 25
     }
     expect(noticed).toBe(true)
