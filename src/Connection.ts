@@ -17,6 +17,7 @@
 import type * as Socket from "@effect/platform/Socket"
 import { Cause, Clock, Data, Deferred, Duration, Effect, Either, Mailbox, Ref } from "effect"
 import * as Command from "./Command.js"
+import * as DirectWrite from "./DirectWrite.js"
 import type { DisconnectReason } from "./Domain.js"
 import { LineTooLong } from "./Domain.js"
 import * as FloodControl from "./FloodControl.js"
@@ -44,7 +45,7 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
     // The first reason wins; later ones are no-ops.
     const finish = (reason: DisconnectReason) => Deferred.succeed(ending, reason)
 
-    const session = yield* hub.connect(ending)
+    const session = yield* hub.connect(ending, DirectWrite.of(socket))
     yield* Effect.annotateLogsScoped({ client: session.id })
     yield* Effect.logDebug("connected")
 

@@ -15,6 +15,7 @@
  */
 import type { Duration } from "effect"
 import { Deferred, Effect, Exit, HashMap, Option, Ref } from "effect"
+import type { DirectWrite } from "./DirectWrite.js"
 import type { ClientId, DisconnectReason } from "./Domain.js"
 import * as Fanout from "./Fanout.js"
 import * as HubState from "./HubState.js"
@@ -65,11 +66,12 @@ export class Hub extends Effect.Service<Hub>()("chat/Hub", {
     /**
      * Registers a client for the life of the current scope, its outbox in
      * place before its welcome is delivered. Closing the scope removes it;
-     * `reason` says why, for its room.
+     * `reason` says why, for its room. With `direct`, its socket's direct
+     * write, delivery writes to the socket at once while it can take more.
      */
-    const connect = (reason: Deferred.Deferred<DisconnectReason>) =>
+    const connect = (reason: Deferred.Deferred<DisconnectReason>, direct?: DirectWrite) =>
       Effect.gen(function*() {
-        const outbox = Outbox.make(config.maxQueue, () => Deferred.unsafeDone(reason, Exit.succeed(tooSlow)))
+        const outbox = Outbox.make(config.maxQueue, () => Deferred.unsafeDone(reason, Exit.succeed(tooSlow)), direct)
         const id = yield* Effect.acquireRelease(
           commit(HubState.connect, { before: (id) => fanout.add(id, outbox) }),
           (id) =>

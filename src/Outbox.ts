@@ -8,7 +8,9 @@
  * counter rather than a queue of items, appending never waits, and waking
  * the writer is one callback rather than a `Deferred`.
  */
+import type * as Socket from "@effect/platform/Socket"
 import { Effect } from "effect"
+import type { DirectWrite } from "./DirectWrite.js"
 import type { DisconnectReason } from "./Domain.js"
 import type { Sink } from "./Event.js"
 
@@ -21,8 +23,11 @@ export interface Batch {
 }
 
 export interface Outbox extends Sink {
-  /** Waits for text (or a close), then takes all of it. */
-  readonly take: Effect.Effect<Batch>
+  /**
+   * Waits for text (or a close), then takes all of it. With a direct write,
+   * it may first wait for the socket to drain, and fail if it closed.
+   */
+  readonly take: Effect.Effect<Batch, Socket.SocketError>
 }
 
 /**
@@ -35,14 +40,18 @@ export interface Outbox extends Sink {
  * What the writer has taken is the socket's: the writer takes the next
  * batch only once the socket has accepted the last one, so a client that
  * stops reading holds at most one batch there and fills its outbox next.
+ *
+ * With `direct`, text arriving while the writer is idle goes straight to
+ * the socket, with no fiber woken; the writer is woken only to wait for a
+ * full socket to drain, and meanwhile text gathers here as without it.
  */
-export const make = (maxLines: number, onTooSlow: () => void): Outbox => {
+export const make = (maxLines: number, onTooSlow: () => void, direct?: DirectWrite): Outbox => {
   let text = ""
   // Lines in `text`.
   let lines = 0
   let close: DisconnectReason | undefined
   let cutOff = false
-  let waiting: ((batch: Effect.Effect<Batch>) => void) | undefined
+  let waiting: ((taken: Effect.Effect<Batch, Socket.SocketError>) => void) | undefined
 
   const drain = (): Batch => {
     const batch: Batch = { text, lines, close }
@@ -52,17 +61,30 @@ export const make = (maxLines: number, onTooSlow: () => void): Outbox => {
   }
   // Lazy, so a writer woken by the first of many appends in one transition takes them all.
   const drained = Effect.sync(drain)
+  const drainedWhenWritable = direct === undefined ? drained : Effect.zipRight(direct.drained, drained)
 
-  const wake = (): void => {
+  const wakeWith = (taken: Effect.Effect<Batch, Socket.SocketError>): void => {
     const resume = waiting
     if (resume !== undefined) {
       waiting = undefined
-      resume(drained)
+      resume(taken)
     }
   }
+  const wake = (): void => wakeWith(drained)
 
   const write = (line: string, count: number): void => {
     if (cutOff || close !== undefined) return
+    if (direct !== undefined && waiting !== undefined) {
+      switch (direct.write(line)) {
+        case "ok":
+          return
+        case "full":
+          return wakeWith(drainedWhenWritable)
+        case "closed":
+          // Taken the usual way, so that the writer fails with the socket's own error.
+          break
+      }
+    }
     if (lines > 0 && lines + count > maxLines) {
       cutOff = true
       return onTooSlow()
@@ -78,7 +100,7 @@ export const make = (maxLines: number, onTooSlow: () => void): Outbox => {
     wake()
   }
 
-  const take = Effect.async<Batch>((resume) => {
+  const take = Effect.async<Batch, Socket.SocketError>((resume) => {
     if (text !== "" || close !== undefined) return resume(Effect.succeed(drain()))
     waiting = resume
     return Effect.sync(() => {

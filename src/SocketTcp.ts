@@ -19,6 +19,7 @@
 import * as Socket from "@effect/platform/Socket"
 import * as SocketServer from "@effect/platform/SocketServer"
 import * as AcceptLoop from "./AcceptLoop.js"
+import * as DirectWrite from "./DirectWrite.js"
 import type { Scope } from "effect"
 import { Duration, Effect, Layer, Queue } from "effect"
 import * as Net from "node:net"
@@ -93,15 +94,6 @@ export const fromNetSocket = (conn: Net.Socket): Socket.Socket => {
 
   const writeFailed = (cause: unknown) => new Socket.SocketGenericError({ reason: "Write", cause })
 
-  // Writes are corked until the current turn of the event loop is over, so
-  // what every fiber wrote in it goes out back to back, each connection's
-  // share in one system call: fewer syscalls, and fewer wake-ups of readers.
-  let corked = false
-  const uncork = (): void => {
-    corked = false
-    conn.uncork()
-  }
-
   /** Waits until Node's write buffer has drained below its high-water mark. */
   const drained = Effect.async<void, Socket.SocketError>((resume) => {
     const onDrain = () => {
@@ -120,6 +112,12 @@ export const fromNetSocket = (conn: Net.Socket): Socket.Socket => {
     })
   })
 
+  /** Node takes the chunk at once; past its high-water mark it says so, and the writer waits. */
+  const writeNow = (chunk: Uint8Array | string): "ok" | "full" | "closed" => {
+    if (conn.destroyed || conn.writableEnded) return "closed"
+    return conn.write(chunk) ? "ok" : "full"
+  }
+
   /**
    * Completes as soon as Node has taken the chunk, without a round trip
    * through the write callback, and waits only when Node's buffer is past
@@ -131,16 +129,17 @@ export const fromNetSocket = (conn: Net.Socket): Socket.Socket => {
         conn.end()
         return Effect.void
       }
-      if (conn.destroyed || conn.writableEnded) return Effect.fail(writeFailed(failure ?? new Error("socket closed")))
-      if (!corked) {
-        corked = true
-        conn.cork()
-        process.nextTick(uncork)
+      switch (writeNow(chunk)) {
+        case "ok":
+          return Effect.void
+        case "full":
+          return drained
+        case "closed":
+          return Effect.fail(writeFailed(failure ?? new Error("socket closed")))
       }
-      return conn.write(chunk) ? Effect.void : drained
     })
 
-  return {
+  const socket: Socket.Socket = {
     [Socket.TypeId]: Socket.TypeId,
     run,
     runRaw: run,
@@ -149,6 +148,7 @@ export const fromNetSocket = (conn: Net.Socket): Socket.Socket => {
         conn.end()
       }))
   }
+  return DirectWrite.offer(socket, { write: writeNow, drained })
 }
 
 /**

@@ -1,0 +1,40 @@
+/**
+ * An optional capability of a `Socket`: handing it text without running an
+ * effect.
+ *
+ * Fan-out writes to every recipient of every event. Through the platform's
+ * `Socket.writer` each of those writes is an effect run by the recipient's
+ * writer fiber, so every delivery costs a fiber wake-up; measured, that was
+ * most of the server's CPU per delivery. A socket layer that can take text
+ * synchronously (ours over `node:net`) offers this capability, and the
+ * connection then writes what the hub delivers at once, falling back to its
+ * writer fiber only while the socket is full. Any other socket layer works
+ * as before, through its writer.
+ */
+import type * as Socket from "@effect/platform/Socket"
+import type { Effect } from "effect"
+
+export const TypeId: unique symbol = Symbol.for("chat/DirectWrite")
+
+export interface DirectWrite {
+  /**
+   * Hands `text` to the socket now. `"ok"`: it can take more; `"full"`: it
+   * took the text but holds more than it should, so wait for `drained`
+   * before writing again; `"closed"`: it took nothing and never will.
+   */
+  readonly write: (text: string) => "ok" | "full" | "closed"
+  /** Waits until a full socket can take more; fails if it closes first. */
+  readonly drained: Effect.Effect<void, Socket.SocketError>
+}
+
+interface WithDirectWrite {
+  readonly [TypeId]: DirectWrite
+}
+
+/** The socket's direct write, if its layer offers one. */
+export const of = (socket: Socket.Socket): DirectWrite | undefined =>
+  TypeId in socket ? (socket as Socket.Socket & WithDirectWrite)[TypeId] : undefined
+
+/** `socket` offering `direct`. */
+export const offer = (socket: Socket.Socket, direct: DirectWrite): Socket.Socket =>
+  Object.assign(socket, { [TypeId]: direct } satisfies WithDirectWrite)
