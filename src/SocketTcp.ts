@@ -39,8 +39,42 @@ const defaultLinger = Duration.seconds(1)
 // ---------------------------------------------------------------------------
 // One connection
 
-/** Adapts a connected `net.Socket`. Listeners are attached at once, so no error goes unhandled. */
-export const fromNetSocket = (conn: Net.Socket): Socket.Socket => {
+/**
+ * Writes gathered per connection over one turn of the event loop and handed
+ * to Node together at its end: one system call per connection per turn
+ * however many events reached it, where each would otherwise cost one. A
+ * thousand clients joining in one turn cost each member one write, not a
+ * thousand. Shared by a server's connections, so the whole turn costs one
+ * `setImmediate`. What waits is bounded: past `flushAt` characters a
+ * connection's text goes at once.
+ */
+export interface Batching {
+  readonly flushAt: number
+  readonly atEndOfTurn: (flush: () => void) => void
+}
+
+/** Batching for one server's connections; what it holds is flushed by the next `setImmediate`. */
+export const makeBatching = (flushAt = 16 * 1024): Batching => {
+  let due: Array<() => void> = []
+  const flushAll = (): void => {
+    const now = due
+    due = []
+    for (const flush of now) flush()
+  }
+  return {
+    flushAt,
+    atEndOfTurn: (flush) => {
+      if (due.push(flush) === 1) setImmediate(flushAll)
+    }
+  }
+}
+
+/**
+ * Adapts a connected `net.Socket`; with `batching`, text written to it waits
+ * for the end of the turn. Listeners are attached at once, so no error goes
+ * unhandled.
+ */
+export const fromNetSocket = (conn: Net.Socket, batching?: Batching): Socket.Socket => {
   let failure: Error | undefined
   let ended = false
   let wake: (() => void) | undefined
@@ -112,10 +146,43 @@ export const fromNetSocket = (conn: Net.Socket): Socket.Socket => {
     })
   })
 
-  /** Node takes the chunk at once; past its high-water mark it says so, and the writer waits. */
+  // Text waiting for the end of this turn of the event loop (see `Batching`).
+  let pending = ""
+  let flushDue = false
+  /** Hands the pending text to Node; false when Node's buffer is past its high-water mark. */
+  const flush = (): boolean => {
+    flushDue = false
+    if (pending === "") return !conn.writableNeedDrain
+    const text = pending
+    pending = ""
+    return conn.destroyed || conn.writableEnded ? false : conn.write(text)
+  }
+  const end = (): void => {
+    flush()
+    conn.end()
+  }
+
+  /**
+   * Node takes the chunk: at once, or with `batching` at the end of the
+   * turn together with everything else written to this connection in it.
+   * "full" when Node's buffer is past its high-water mark, so the writer
+   * waits; what was written before then counts, never what is merely
+   * waiting for the turn to end.
+   */
   const writeNow = (chunk: Uint8Array | string): "ok" | "full" | "closed" => {
     if (conn.destroyed || conn.writableEnded) return "closed"
-    return conn.write(chunk) ? "ok" : "full"
+    if (batching === undefined || typeof chunk !== "string") {
+      if (pending !== "") flush()
+      return conn.write(chunk) ? "ok" : "full"
+    }
+    const full = conn.writableNeedDrain
+    pending += chunk
+    if (pending.length >= batching.flushAt) return flush() && !full ? "ok" : "full"
+    if (!flushDue) {
+      flushDue = true
+      batching.atEndOfTurn(flush)
+    }
+    return full ? "full" : "ok"
   }
 
   /**
@@ -126,7 +193,7 @@ export const fromNetSocket = (conn: Net.Socket): Socket.Socket => {
   const write = (chunk: Uint8Array | string | Socket.CloseEvent): Effect.Effect<void, Socket.SocketError> =>
     Effect.suspend(() => {
       if (Socket.isCloseEvent(chunk)) {
-        conn.end()
+        end()
         return Effect.void
       }
       switch (writeNow(chunk)) {
@@ -143,10 +210,7 @@ export const fromNetSocket = (conn: Net.Socket): Socket.Socket => {
     [Socket.TypeId]: Socket.TypeId,
     run,
     runRaw: run,
-    writer: Effect.acquireRelease(Effect.succeed(write), () =>
-      Effect.sync(() => {
-        conn.end()
-      }))
+    writer: Effect.acquireRelease(Effect.succeed(write), () => Effect.sync(end))
   }
   return DirectWrite.offer(socket, { write: writeNow, drained })
 }
@@ -211,7 +275,12 @@ export const make = (options: ServerOptions): Effect.Effect<SocketServer.SocketS
       ? { _tag: "TcpAddress", hostname: bound.address, port: bound.port }
       : { _tag: "UnixAddress", path: String(bound) }
 
-    const run = AcceptLoop.run({ accepted, socketOf: fromNetSocket, close: (conn) => close(conn, linger) })
+    const batching = makeBatching()
+    const run = AcceptLoop.run({
+      accepted,
+      socketOf: (conn) => fromNetSocket(conn, batching),
+      close: (conn) => close(conn, linger)
+    })
 
     return SocketServer.SocketServer.of({ address, run })
   })
@@ -244,4 +313,4 @@ export const connect = (options: ConnectOptions): Effect.Effect<Socket.Socket, S
       })
     }),
     (conn) => Effect.sync(() => conn.destroy())
-  ).pipe(Effect.map(fromNetSocket))
+  ).pipe(Effect.map((conn) => fromNetSocket(conn)))
