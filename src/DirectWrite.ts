@@ -21,8 +21,10 @@ export interface DirectWrite {
    * Hands `text` to the socket now. `"ok"`: it can take more; `"full"`: it
    * took the text but holds more than it should, so wait for `drained`
    * before writing again; `"closed"`: it took nothing and never will.
+   * `canWait`: the socket may hold the text back a little, to send it with
+   * what follows (see `Event.Sink`).
    */
-  readonly write: (text: string) => "ok" | "full" | "closed"
+  readonly write: (text: string, canWait: boolean) => "ok" | "full" | "closed"
   /** Waits until a full socket can take more; fails if it closes first. */
   readonly drained: Effect.Effect<void, Socket.SocketError>
 }

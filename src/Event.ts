@@ -83,8 +83,10 @@ export interface Sink {
   /**
    * Text to write: `count` lines, each ending in `\n`. What one event gives
    * a client comes in one call, so a bound on lines can treat it as a whole.
+   * `canWait`: a notice about someone else (a join, a leave, a rename),
+   * which may wait a few milliseconds to share a write with others.
    */
-  readonly write: (text: Line, count: number) => void
+  readonly write: (text: Line, count: number, canWait?: boolean) => void
   readonly close: (reason: DisconnectReason) => void
 }
 
@@ -99,17 +101,17 @@ export const seeInto = (view: View, event: Event, sink: Sink): View => {
         if (event.welcome.length > 0) sink.write(event.welcome.join(""), event.welcome.length)
         return { self: view.self, room: event.room }
       }
-      if (event.room === view.room) sink.write(event.notice, 1)
+      if (event.room === view.room) sink.write(event.notice, 1, true)
       return view
     case "Departed":
-      if (event.client !== view.self && event.room === view.room) sink.write(event.notice, 1)
+      if (event.client !== view.self && event.room === view.room) sink.write(event.notice, 1, true)
       return view
     case "Spoke":
       if (event.client !== view.self && event.room === view.room) sink.write(event.line, event.count)
       return view
     case "Renamed":
       if (event.client === view.self) sink.write(event.reply, 1)
-      else if (event.room === view.room) sink.write(event.notice, 1)
+      else if (event.room === view.room) sink.write(event.notice, 1, true)
       return view
     case "Whispered":
       if (event.to === view.self) sink.write(event.received, 1)

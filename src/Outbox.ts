@@ -72,10 +72,10 @@ export const make = (maxLines: number, onTooSlow: () => void, direct?: DirectWri
   }
   const wake = (): void => wakeWith(drained)
 
-  const write = (line: string, count: number): void => {
+  const write = (line: string, count: number, canWait = false): void => {
     if (cutOff || close !== undefined) return
     if (direct !== undefined && waiting !== undefined) {
-      switch (direct.write(line)) {
+      switch (direct.write(line, canWait)) {
         case "ok":
           return
         case "full":

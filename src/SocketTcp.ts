@@ -40,31 +40,43 @@ const defaultLinger = Duration.seconds(1)
 // One connection
 
 /**
- * Writes gathered per connection over one turn of the event loop and handed
- * to Node together at its end: one system call per connection per turn
- * however many events reached it, where each would otherwise cost one. A
- * thousand clients joining in one turn cost each member one write, not a
- * thousand. Shared by a server's connections, so the whole turn costs one
- * `setImmediate`. What waits is bounded: past `flushAt` characters a
- * connection's text goes at once.
+ * Writes gathered per connection and handed to Node together: one system
+ * call where each event would otherwise cost one.
+ *
+ * - Everything written to a connection in one turn of the event loop goes
+ *   at its end, in one write.
+ * - Notices about other people (joins, leaves, renames) may wait up to
+ *   `noticeDelay` for company. Node accepts one connection per turn, so
+ *   without this each of N arriving clients costs every member a write of
+ *   its own: N² system calls when a crowd reconnects after a restart.
+ *   Anything else written meanwhile takes the waiting notices with it, in
+ *   order.
+ *
+ * Shared by a server's connections: one `setImmediate` per turn and one
+ * timer per delay for all of them. What waits is bounded: past `flushAt`
+ * characters a connection's text goes at once.
  */
 export interface Batching {
   readonly flushAt: number
   readonly atEndOfTurn: (flush: () => void) => void
+  readonly afterNoticeDelay: (flush: () => void) => void
 }
 
-/** Batching for one server's connections; what it holds is flushed by the next `setImmediate`. */
-export const makeBatching = (flushAt = 16 * 1024): Batching => {
-  let due: Array<() => void> = []
-  const flushAll = (): void => {
-    const now = due
-    due = []
-    for (const flush of now) flush()
+/** Batching for one server's connections. */
+export const makeBatching = (options: { readonly flushAt?: number; readonly noticeDelayMillis?: number } = {}): Batching => {
+  const flushAll = (due: Array<() => void>): void => {
+    for (const flush of due.splice(0)) flush()
   }
+  const endOfTurn: Array<() => void> = []
+  const afterDelay: Array<() => void> = []
+  const noticeDelay = options.noticeDelayMillis ?? 50
   return {
-    flushAt,
+    flushAt: options.flushAt ?? 16 * 1024,
     atEndOfTurn: (flush) => {
-      if (due.push(flush) === 1) setImmediate(flushAll)
+      if (endOfTurn.push(flush) === 1) setImmediate(flushAll, endOfTurn)
+    },
+    afterNoticeDelay: (flush) => {
+      if (afterDelay.push(flush) === 1) setTimeout(flushAll, noticeDelay, afterDelay)
     }
   }
 }
@@ -146,12 +158,12 @@ export const fromNetSocket = (conn: Net.Socket, batching?: Batching): Socket.Soc
     })
   })
 
-  // Text waiting for the end of this turn of the event loop (see `Batching`).
+  // Text waiting for the end of this turn of the event loop, or for the notice delay (see `Batching`).
   let pending = ""
-  let flushDue = false
+  let flushDue: "endOfTurn" | "afterDelay" | undefined
   /** Hands the pending text to Node; false when Node's buffer is past its high-water mark. */
   const flush = (): boolean => {
-    flushDue = false
+    flushDue = undefined
     if (pending === "") return !conn.writableNeedDrain
     const text = pending
     pending = ""
@@ -169,7 +181,7 @@ export const fromNetSocket = (conn: Net.Socket, batching?: Batching): Socket.Soc
    * waits; what was written before then counts, never what is merely
    * waiting for the turn to end.
    */
-  const writeNow = (chunk: Uint8Array | string): "ok" | "full" | "closed" => {
+  const writeNow = (chunk: Uint8Array | string, canWait = false): "ok" | "full" | "closed" => {
     if (conn.destroyed || conn.writableEnded) return "closed"
     if (batching === undefined || typeof chunk !== "string") {
       if (pending !== "") flush()
@@ -178,9 +190,12 @@ export const fromNetSocket = (conn: Net.Socket, batching?: Batching): Socket.Soc
     const full = conn.writableNeedDrain
     pending += chunk
     if (pending.length >= batching.flushAt) return flush() && !full ? "ok" : "full"
-    if (!flushDue) {
-      flushDue = true
+    if (!canWait && flushDue !== "endOfTurn") {
+      flushDue = "endOfTurn"
       batching.atEndOfTurn(flush)
+    } else if (flushDue === undefined) {
+      flushDue = "afterDelay"
+      batching.afterNoticeDelay(flush)
     }
     return full ? "full" : "ok"
   }

@@ -1,0 +1,80 @@
+/**
+ * How `SocketTcp` gathers a connection's writes: over a real loopback
+ * connection, what the server side writes in one turn reaches the peer as
+ * one chunk (one system call), notices about others wait for company, and
+ * nothing is ever reordered or left behind.
+ */
+import { afterEach, describe, expect, it } from "vitest"
+import * as Net from "node:net"
+import * as DirectWrite from "../../src/DirectWrite.js"
+import * as SocketTcp from "../../src/SocketTcp.js"
+
+const open: Array<Net.Socket | Net.Server> = []
+afterEach(() => {
+  for (const handle of open.splice(0)) handle instanceof Net.Server ? handle.close() : handle.destroy()
+})
+
+/** A connected pair: the server's side adapted with `batching`, the peer recording each chunk it reads. */
+const connectedPair = async (batching: SocketTcp.Batching) => {
+  const accepted = new Promise<Net.Socket>((resolve) => {
+    const server = Net.createServer({ noDelay: true }, resolve)
+    open.push(server)
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as Net.AddressInfo
+      const peer = Net.connect({ port, host: "127.0.0.1", noDelay: true })
+      open.push(peer)
+      peer.setEncoding("utf8")
+      peer.on("data", (chunk: string) => {
+        chunks.push(chunk)
+        for (const wake of waiting.splice(0)) wake()
+      })
+    })
+  })
+  const chunks: Array<string> = []
+  const waiting: Array<() => void> = []
+  const conn = await accepted
+  open.push(conn)
+  const direct = DirectWrite.of(SocketTcp.fromNetSocket(conn, batching))!
+  /** Waits until the peer has read `text` in all. */
+  const received = (text: string): Promise<Array<string>> =>
+    new Promise((resolve) => {
+      const check = () => chunks.join("") === text ? resolve([...chunks]) : waiting.push(check)
+      check()
+    })
+  return { direct, received }
+}
+
+describe("SocketTcp batching", () => {
+  it("sends what one turn writes as one chunk, in order", async () => {
+    const { direct, received } = await connectedPair(SocketTcp.makeBatching())
+    for (const line of ["<a> one\n", "<b> two\n", "<a> three\n"]) expect(direct.write(line, false)).toBe("ok")
+    expect(await received("<a> one\n<b> two\n<a> three\n")).toEqual(["<a> one\n<b> two\n<a> three\n"])
+  })
+
+  it("lets notices wait, over several turns, to go out together", async () => {
+    const { direct, received } = await connectedPair(SocketTcp.makeBatching({ noticeDelayMillis: 200 }))
+    direct.write("*** x joined #lobby\n", true)
+    // Two more turns of the event loop: the first notice is still waiting for company.
+    await new Promise((resolve) => setImmediate(resolve))
+    await new Promise((resolve) => setImmediate(resolve))
+    direct.write("*** y joined #lobby\n", true)
+    expect(await received("*** x joined #lobby\n*** y joined #lobby\n")).toEqual([
+      "*** x joined #lobby\n*** y joined #lobby\n"
+    ])
+  })
+
+  it("sends waiting notices with the next message, before it", async () => {
+    const { direct, received } = await connectedPair(SocketTcp.makeBatching({ noticeDelayMillis: 60_000 }))
+    direct.write("*** x joined #lobby\n", true)
+    await new Promise((resolve) => setImmediate(resolve))
+    direct.write("<x> hi\n", false)
+    // Well before the minute the notice could wait.
+    expect(await received("*** x joined #lobby\n<x> hi\n")).toEqual(["*** x joined #lobby\n<x> hi\n"])
+  })
+
+  it("sends at once past the size bound", async () => {
+    const { direct, received } = await connectedPair(SocketTcp.makeBatching({ flushAt: 10, noticeDelayMillis: 60_000 }))
+    direct.write("*** a long notice\n", true)
+    expect(await received("*** a long notice\n")).toEqual(["*** a long notice\n"])
+  })
+})
