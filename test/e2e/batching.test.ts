@@ -11,7 +11,10 @@ import * as SocketTcp from "../../src/SocketTcp.js"
 
 const open: Array<Net.Socket | Net.Server> = []
 afterEach(() => {
-  for (const handle of open.splice(0)) handle instanceof Net.Server ? handle.close() : handle.destroy()
+  for (const handle of open.splice(0)) {
+    if (handle instanceof Net.Server) handle.close()
+    else handle.destroy()
+  }
 })
 
 /** A connected pair: the server's side adapted with `batching`, the peer recording each chunk it reads. */
