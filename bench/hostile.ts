@@ -319,11 +319,12 @@ const main = async () => {
   const probeDropped = probe.closed()
   stopping = true
   const attackersAtStop = JSON.parse(JSON.stringify(Object.fromEntries(attackers))) as Record<string, unknown>
+  // The probe stops first: its ticks while the server shuts down are not unanswered questions.
+  probe.stop()
   const stop = await server.stop()
   running = false
   await Promise.all(chatting)
   await Promise.race([Promise.all(attacking), sleep(10_000)])
-  probe.stop()
 
   let lost = 0
   let reordered = 0

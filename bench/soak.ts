@@ -217,8 +217,8 @@ const main = async () => {
   const heapAt = (seconds: number) =>
     round((server.loopDelays[Math.max(0, Math.round(seconds / sampleSeconds) - 1)]?.heapUsed ?? 0) / 2 ** 20, 1)
   const probeClosed = probe.closed()
-  const stop = await server.stop()
   probe.stop()
+  const stop = await server.stop()
   for (const member of [...stable, ...churned]) member.client.socket.destroy()
 
   const report = {
