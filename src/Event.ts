@@ -53,7 +53,10 @@ export type Event =
   | {
     readonly _tag: "Replied"
     readonly client: ClientId
-    readonly lines: ReadonlyArray<Line>
+    /** The lines, rendered and joined once, so that merging replies is one append. */
+    readonly text: Line
+    /** How many lines `text` holds (0: only a close). */
+    readonly count: number
     readonly close: DisconnectReason | undefined
   }
   | { readonly _tag: "ShuttingDown"; readonly notice: Line; readonly reason: DisconnectReason }
@@ -119,7 +122,7 @@ export const seeInto = (view: View, event: Event, sink: Sink): View => {
       return view
     case "Replied":
       if (event.client === view.self) {
-        if (event.lines.length > 0) sink.write(event.lines.join(""), event.lines.length)
+        if (event.count > 0) sink.write(event.text, event.count)
         if (event.close !== undefined) sink.close(event.close)
       }
       return view

@@ -64,7 +64,8 @@ const transition = <A>(state: HubState, events: ReadonlyArray<Event>, result: A)
 const reply = (client: ClientId, lines: ReadonlyArray<Reply.Line>, close?: DisconnectReason): Event => ({
   _tag: "Replied",
   client,
-  lines,
+  text: lines.join(""),
+  count: lines.length,
   close
 })
 
@@ -356,7 +357,7 @@ const appendMerged = (events: Array<Event>, event: Event): void => {
   } else if (
     last?._tag === "Replied" && event._tag === "Replied" && last.client === event.client && last.close === undefined
   ) {
-    events[events.length - 1] = { ...last, lines: [...last.lines, ...event.lines], close: event.close }
+    events[events.length - 1] = { ...last, text: last.text + event.text, count: last.count + event.count, close: event.close }
   } else {
     events.push(event)
   }

@@ -151,14 +151,14 @@ describe("Event.see", () => {
 
   describe("Replied", () => {
     it("shows its lines to its client only", () => {
-      const replied: Event = { _tag: "Replied", client: me, lines: ["! a\n", "! b\n"], close: undefined }
+      const replied: Event = { _tag: "Replied", client: me, text: "! a\n! b\n", count: 2, close: undefined }
       assert.deepStrictEqual(fold(me, [entered(me, lobby), replied]).out, ["! a\n", "! b\n"])
       assert.deepStrictEqual(fold(other, [entered(other, lobby), replied]).out, [])
     })
 
     it("with close appends a Close after its lines", () => {
       const reason = DisconnectReason.Quit({ message: "gone fishing" })
-      const replied: Event = { _tag: "Replied", client: me, lines: ["*** bye\n"], close: reason }
+      const replied: Event = { _tag: "Replied", client: me, text: "*** bye\n", count: 1, close: reason }
       const { out } = fold(me, [entered(me, lobby), replied])
       assert.deepStrictEqual(out, ["*** bye\n", { _tag: "Close", reason }])
       assert.isFalse(EventView.isClose(out[0]!))
@@ -169,7 +169,8 @@ describe("Event.see", () => {
       const replied: Event = {
         _tag: "Replied",
         client: me,
-        lines: ["*** server shutting down\n"],
+        text: "*** server shutting down\n",
+        count: 1,
         close: DisconnectReason.ShuttingDown()
       }
       assert.deepStrictEqual(fold(me, [replied]).out, [

@@ -656,6 +656,36 @@ describe("HubState", () => {
     })
   })
 
+  describe("a read's worth of lines at once (applyAll)", () => {
+    it("replies to one client become one event, with every line in order", () => {
+      const state = HubState.connect(HubState.empty)
+      const id = state.result
+      const inputs = [Command.parse("/who"), Command.parse("/foo"), Command.parse("/who")]
+      const { events } = HubState.applyAll(state.state, id, inputs)
+      assert.strictEqual(events.length, 1)
+      const out: Array<Output> = []
+      EventView.see({ self: id, room: undefined }, events[0]!, out)
+      assert.deepStrictEqual(out, [
+        "*** in #lobby: guest-1\n",
+        "! unknown command /foo (try /help)\n",
+        "*** in #lobby: guest-1\n"
+      ])
+    })
+
+    // One 64 KB read under --rate 0 holds some 13,000 short commands: merging
+    // their replies must cost in proportion to the lines, not to their square
+    // (which held the whole server for seconds). The bound is 10× what it takes.
+    it("costs in proportion to the lines: 13,000 /help in one read", () => {
+      const state = HubState.connect(HubState.empty)
+      const inputs = Array.from({ length: 13_000 }, () => Command.parse("/help"))
+      const started = performance.now()
+      const { events } = HubState.applyAll(state.state, state.result, inputs)
+      const millis = performance.now() - started
+      assert.strictEqual(events.length, 1)
+      assert.isBelow(millis, 1_000)
+    })
+  })
+
   describe("disconnecting", () => {
     const reasons: Array<readonly [DisconnectReason, string]> = [
       [DisconnectReason.Quit({ message: undefined }), "quit"],
@@ -757,7 +787,8 @@ describe("HubState", () => {
       assert.deepStrictEqual(transition.events, [{
         _tag: "Replied",
         client: transition.result,
-        lines: ["*** server shutting down\n"],
+        text: "*** server shutting down\n",
+        count: 1,
         close: { _tag: "ShuttingDown" }
       }])
       assert.strictEqual(HubState.snapshot(transition.state).clients, 1)
