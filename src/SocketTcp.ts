@@ -140,8 +140,14 @@ export const fromNetSocket = (conn: Net.Socket, batching?: Batching): Socket.Soc
 
   const writeFailed = (cause: unknown) => new Socket.SocketGenericError({ reason: "Write", cause })
 
-  /** Waits until Node's write buffer has drained below its high-water mark. */
+  /**
+   * Waits until Node's write buffer has drained below its high-water mark.
+   * The wait may start after the drain already happened (the outbox wakes
+   * the writer for it later): then there is nothing to wait for.
+   */
   const drained = Effect.async<void, Socket.SocketError>((resume) => {
+    if (conn.destroyed) return resume(Effect.fail(writeFailed(failure ?? new Error("socket closed"))))
+    if (!conn.writableNeedDrain) return resume(Effect.void)
     const onDrain = () => {
       conn.off("close", onClose)
       resume(Effect.void)

@@ -2,8 +2,10 @@
  * How `SocketTcp` gathers a connection's writes: over a real loopback
  * connection, what the server side writes in one turn reaches the peer as
  * one chunk (one system call), notices about others wait for company, and
- * nothing is ever reordered or left behind.
+ * nothing is ever reordered or left behind; a writer waiting for a full
+ * socket is always woken.
  */
+import { Effect } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import * as Net from "node:net"
 import * as DirectWrite from "../../src/DirectWrite.js"
@@ -19,12 +21,13 @@ afterEach(() => {
 
 /** A connected pair: the server's side adapted with `batching`, the peer recording each chunk it reads. */
 const connectedPair = async (batching: SocketTcp.Batching) => {
+  let peer: Net.Socket | undefined
   const accepted = new Promise<Net.Socket>((resolve) => {
     const server = Net.createServer({ noDelay: true }, resolve)
     open.push(server)
     server.listen(0, "127.0.0.1", () => {
       const { port } = server.address() as Net.AddressInfo
-      const peer = Net.connect({ port, host: "127.0.0.1", noDelay: true })
+      peer = Net.connect({ port, host: "127.0.0.1", noDelay: true })
       open.push(peer)
       peer.setEncoding("utf8")
       peer.on("data", (chunk: string) => {
@@ -44,10 +47,10 @@ const connectedPair = async (batching: SocketTcp.Batching) => {
       const check = () => chunks.join("") === text ? resolve([...chunks]) : waiting.push(check)
       check()
     })
-  return { direct, received }
+  return { direct, received, peer: peer! }
 }
 
-describe("SocketTcp batching", () => {
+describe("SocketTcp writes", () => {
   it("sends what one turn writes as one chunk, in order", async () => {
     const { direct, received } = await connectedPair(SocketTcp.makeBatching())
     for (const line of ["<a> one\n", "<b> two\n", "<a> three\n"]) expect(direct.write(line, false)).toBe("ok")
@@ -79,5 +82,23 @@ describe("SocketTcp batching", () => {
     const { direct, received } = await connectedPair(SocketTcp.makeBatching({ flushAt: 10, noticeDelayMillis: 60_000 }))
     direct.write("*** a long notice\n", true)
     expect(await received("*** a long notice\n")).toEqual(["*** a long notice\n"])
+  })
+
+  // The writer asks to wait for a drain only after a write said "full", and
+  // in between the drain may already have come and gone: it must not wait
+  // for one that will never come.
+  it("a wait for the socket to drain that starts after it drained returns at once", async () => {
+    const { direct, peer, received } = await connectedPair(SocketTcp.makeBatching())
+    peer.pause()
+    const chunk = `${"x".repeat(64 * 1024 - 1)}\n`
+    let sent = ""
+    while (true) {
+      sent += chunk
+      if (direct.write(chunk, false) === "full") break
+    }
+    peer.resume()
+    await received(sent)
+    await new Promise((resolve) => setImmediate(resolve))
+    await Effect.runPromise(direct.drained)
   })
 })
