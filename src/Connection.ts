@@ -77,10 +77,8 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
     )
 
     // Handling: lines in, to the hub in batches, until the client is done.
-    const admitNow = yield* FloodControl.make(config)
     const resetWhileWaiting = Deferred.await(gone).pipe(Effect.zipRight(Effect.fail(new ResetWhileWaiting())))
-    const admit = (wanted: number): Effect.Effect<number, ResetWhileWaiting> =>
-      config.rate > 0 ? Effect.raceFirst(admitNow(wanted), resetWhileWaiting) : admitNow(wanted)
+    const admit = yield* FloodControl.make(config, resetWhileWaiting)
     const decoder = Frame.decoder(config.maxLineBytes)
     const tooLong: Input = Either.left(new LineTooLong({ maxBytes: config.maxLineBytes }))
     // When a line last arrived, for the idle timeout.

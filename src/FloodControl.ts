@@ -46,13 +46,20 @@ export const grant = (bucket: Bucket, now: number, policy: Policy, wanted: numbe
 /**
  * Makes a connection's bucket, full. Its `admit(n)` waits, by the `Clock`,
  * until at least one line may go, and returns how many of the `n` may go now.
+ * `cancelWait`, if it fails while `admit` waits, ends the wait with its
+ * error (the connection is gone); lines that need no wait never race it.
  */
-export const make = (policy: Policy): Effect.Effect<(wanted: number) => Effect.Effect<number>> =>
+export const make = <E = never>(
+  policy: Policy,
+  cancelWait?: Effect.Effect<never, E>
+): Effect.Effect<(wanted: number) => Effect.Effect<number, E>> =>
   policy.rate <= 0
     ? Effect.succeed(Effect.succeed)
     : Effect.gen(function*() {
       const bucket = yield* Ref.make(full(policy, yield* Clock.currentTimeMillis))
-      const admit = (wanted: number): Effect.Effect<number> =>
+      const sleep = (millis: number): Effect.Effect<void, E> =>
+        cancelWait === undefined ? Effect.sleep(millis) : Effect.raceFirst(Effect.sleep(millis), cancelWait)
+      const admit = (wanted: number): Effect.Effect<number, E> =>
         Clock.currentTimeMillis.pipe(
           Effect.flatMap((now) =>
             Ref.modify(bucket, (current) => {
@@ -61,7 +68,7 @@ export const make = (policy: Policy): Effect.Effect<(wanted: number) => Effect.E
             })
           ),
           Effect.flatMap((result) =>
-            result.granted > 0 ? Effect.succeed(result.granted) : Effect.sleep(result.wait).pipe(
+            result.granted > 0 ? Effect.succeed(result.granted) : sleep(result.wait).pipe(
               Effect.zipRight(Effect.suspend(() => admit(wanted)))
             )
           )
