@@ -28,7 +28,7 @@ import * as Reply from "./Reply.js"
 import { ServerConfig } from "./ServerConfig.js"
 
 /** The client sent `/quit`: its reading stops there. */
-class Quitting extends Data.TaggedError("Quitting") {}
+class Quitting extends Data.TaggedError("Quitting")<{ readonly reason: DisconnectReason }> {}
 
 /** The connection was reset while its lines waited for flood control. */
 class ResetWhileWaiting extends Data.TaggedError("ResetWhileWaiting") {}
@@ -83,8 +83,6 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
     const tooLong: Input = Either.left(new LineTooLong({ maxBytes: config.maxLineBytes }))
     // When a line last arrived, for the idle timeout.
     const lastLineAt = yield* Ref.make(yield* Clock.currentTimeMillis)
-    // Set by `/quit`, whose `*** bye` the hub has already queued with its close.
-    const quitting = yield* Ref.make<DisconnectReason | undefined>(undefined)
 
     /** What a frame asks for; undefined for a line that is blank once cleaned (it is ignored). */
     const toInput = (frame: Frame.Frame): Input | undefined => {
@@ -101,10 +99,8 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
           const batch = inputs.slice(done, done + (yield* admit(inputs.length - done)))
           done += batch.length
           const quit = yield* hub.execute(session.id, batch)
-          if (quit !== undefined) {
-            yield* Ref.set(quitting, quit)
-            return yield* Effect.fail(new Quitting())
-          }
+          // The hub has already queued its `*** bye` with the close.
+          if (quit !== undefined) return yield* Effect.fail(new Quitting({ reason: quit }))
         }
       })
 
@@ -144,7 +140,7 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
         onSuccess: () => closeAfterFlush(closed, []),
         onFailure: (error) =>
           error instanceof Quitting
-            ? Ref.get(quitting).pipe(Effect.flatMap((quit) => finishLater(quit ?? closed)))
+            ? finishLater(error.reason)
             // A reset or socket error: the client is gone, and so are any lines
             // flood control was still holding back.
             : Effect.logDebug("read failed", error).pipe(Effect.zipRight(finish(closed)))
