@@ -81,8 +81,11 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
     const admit = yield* FloodControl.make(config, resetWhileWaiting)
     const decoder = Frame.decoder(config.maxLineBytes)
     const tooLong: Input = Either.left(new LineTooLong({ maxBytes: config.maxLineBytes }))
-    // When a line last arrived, for the idle timeout.
+    // When a line last arrived, for the idle timeout; without one, nobody asks.
     const lastLineAt = yield* Ref.make(yield* Clock.currentTimeMillis)
+    const lineArrived = config.idleTimeout === undefined
+      ? Effect.void
+      : Clock.currentTimeMillis.pipe(Effect.flatMap((now) => Ref.set(lastLineAt, now)))
 
     /** What a frame asks for; undefined for a line that is blank once cleaned (it is ignored). */
     const toInput = (frame: Frame.Frame): Input | undefined => {
@@ -113,10 +116,7 @@ export const handle = (socket: Socket.Socket): Effect.Effect<void, never, Hub | 
           const input = toInput(frame)
           if (input !== undefined) inputs.push(input)
         }
-        return Clock.currentTimeMillis.pipe(
-          Effect.flatMap((now) => Ref.set(lastLineAt, now)),
-          Effect.zipRight(inputs.length === 0 ? Effect.void : onLines(inputs))
-        )
+        return inputs.length === 0 ? lineArrived : Effect.zipRight(lineArrived, onLines(inputs))
       })
 
     /** Ends after the lines already on their way, or after `flushTimeout` if the client will not take them. */
