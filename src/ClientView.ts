@@ -9,7 +9,8 @@
  *   messages set apart, each nick in a colour of its own.
  * - `echo` is the line the server does not send back: your own message.
  */
-import { Data, Option } from "effect"
+import { Data, Either, Option } from "effect"
+import * as Command from "./Command.js"
 import * as Reply from "./Reply.js"
 import type { Spans, Style } from "./StyledText.js"
 import { span } from "./StyledText.js"
@@ -32,13 +33,22 @@ export type Received = Data.TaggedEnum<{
 }>
 export const Received = Data.taggedEnum<Received>()
 
+/** Tabs become blanks and other control characters go. */
+const printable = (text: string): string => text.replace(/\t/g, " ").replace(/\p{Cc}/gu, "")
+
 const messageLine = /^<([^ >]+)> (.*)$/s
 const actionLine = /^\* ([^ ]+) (.*)$/s
 const privateReceivedLine = /^\[pm\] <([^ >]+)> (.*)$/s
 const privateSentLine = /^\[pm -> ([^ \]]+)\] (.*)$/s
 
-/** The kind of a line the server sent, by its first characters. */
-export const classify = (line: string): Received => {
+/**
+ * The kind of a line the server sent, by its first characters. The line is
+ * made printable first, whole: whatever a server sends (PROTOCOL.md forbids
+ * control characters, but the client cannot know what it talks to), no nick,
+ * room or text taken from it can move the cursor or restyle the screen.
+ */
+export const classify = (received: string): Received => {
+  const line = printable(received)
   if (line.startsWith("*** ")) return Received.Notice({ text: line.slice(4) })
   if (line.startsWith("! ")) return Received.Error({ text: line.slice(2) })
   let match = privateReceivedLine.exec(line)
@@ -160,22 +170,29 @@ export const chosenNick = (session: Session): Option.Option<string> =>
 // ---------------------------------------------------------------------------
 // The local echo
 
-const meCommand = /^\/me[ \t]+(.*)$/is
-
 /**
  * The line the server does not send back for `input`: `<you> TEXT` for a
- * room message, `* you TEXT` for `/me TEXT`, cleaned as the server cleans
- * it; none for other commands and for lines the server ignores.
+ * room message, `* you TEXT` for `/me TEXT`, read and cleaned by the
+ * server's own rules (`Reply.clean`, `Command.parse`); none for other
+ * commands, mistakes and lines the server ignores.
  */
 export const echo = (input: string, session: Session): Option.Option<Received> => {
   const line = Reply.clean(input)
   const nick = Option.getOrElse(session.nick, () => "you")
   if (line === "") return Option.none()
-  if (line.startsWith("//")) return Option.some(Received.Message({ nick, text: line.slice(1) }))
-  if (!line.startsWith("/")) return Option.some(Received.Message({ nick, text: line }))
-  const me = meCommand.exec(line)
-  const text = me === null ? "" : me[1]!.replace(/^[ \t]+/, "")
-  return text === "" ? Option.none() : Option.some(Received.Action({ nick, text }))
+  return Either.match(Command.parse(line), {
+    onLeft: () => Option.none(),
+    onRight: (command) => {
+      switch (command._tag) {
+        case "Say":
+          return Option.some(Received.Message({ nick, text: printable(command.text) }))
+        case "Act":
+          return Option.some(Received.Action({ nick, text: printable(command.text) }))
+        default:
+          return Option.none()
+      }
+    }
+  })
 }
 
 // ---------------------------------------------------------------------------
@@ -219,8 +236,6 @@ export const nickColour = (nick: string): number => {
   return nickColours[hash % nickColours.length]!
 }
 
-/** Tabs become blanks and other control characters go, so no line can move the cursor or restyle the screen. */
-const printable = (text: string): string => text.replace(/\t/g, " ").replace(/\p{Cc}/gu, "")
 
 export interface Rendered {
   readonly spans: Spans
@@ -248,16 +263,15 @@ const indented = (spans: Spans, prefix: string): Rendered => ({ spans, indent: p
 export const render = (received: Received, session: Session): Rendered => {
   switch (received._tag) {
     case "Message": {
-      const text = printable(received.text)
-      const style: Style = !isMe(session, received.nick) && mentions(session, text) ? [bold] : []
+      const style: Style = !isMe(session, received.nick) && mentions(session, received.text) ? [bold] : []
       return indented(
-        [span("<"), nickSpan(session, received.nick), span("> "), span(text, style)],
+        [span("<"), nickSpan(session, received.nick), span("> "), span(received.text, style)],
         `<${received.nick}> `
       )
     }
     case "Action":
       return indented(
-        [span("* ", actionMark), nickSpan(session, received.nick), span(` ${printable(received.text)}`, actionText)],
+        [span("* ", actionMark), nickSpan(session, received.nick), span(` ${received.text}`, actionText)],
         `* ${received.nick} `
       )
     case "PrivateReceived":
@@ -267,7 +281,7 @@ export const render = (received: Received, session: Session): Rendered => {
           span(" <"),
           nickSpan(session, received.from),
           span("> "),
-          span(printable(received.text), privateText)
+          span(received.text, privateText)
         ],
         `[pm] <${received.from}> `
       )
@@ -277,16 +291,16 @@ export const render = (received: Received, session: Session): Rendered => {
           span("[pm -> ", privateMark),
           nickSpan(session, received.to),
           span("] ", privateMark),
-          span(printable(received.text), privateText)
+          span(received.text, privateText)
         ],
         `[pm -> ${received.to}] `
       )
     case "Notice":
-      return indented([span(`*** ${printable(received.text)}`, notice)], "*** ")
+      return indented([span(`*** ${received.text}`, notice)], "*** ")
     case "Error":
-      return indented([span("! ", errorMark), span(printable(received.text), errorText)], "! ")
+      return indented([span("! ", errorMark), span(received.text, errorText)], "! ")
     case "Other":
-      return { spans: [span(printable(received.text))], indent: 0 }
+      return { spans: [span(received.text)], indent: 0 }
   }
 }
 

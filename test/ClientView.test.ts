@@ -178,6 +178,25 @@ describe("ClientView.render", () => {
   })
 })
 
+describe("a server that sends control characters", () => {
+  // PROTOCOL.md forbids them, but the client cannot know what it is talking to:
+  // nothing a server sends may move the cursor or restyle the terminal.
+  const esc = "\u001b"
+  const hasControl = (text: string) => /\p{Cc}/u.test(text)
+
+  it("cannot put them on the screen through a nick", () => {
+    for (const line of [`<x${esc}[2J> hi`, `* x${esc}[31m waves`, `[pm] <x${esc}]0;t\u0007> psst`, `[pm -> x${esc}c] hi`]) {
+      const rendered = ClientView.render(ClientView.classify(line), alice)
+      assert.isFalse(hasControl(StyledText.plain(rendered.spans)), JSON.stringify(line))
+    }
+  })
+
+  it("cannot put them in the prompt through a nick or a room", () => {
+    const session = after(`*** welcome to chat, you are x${esc}[31mevil in #lob${esc}[2Jby (1 here)`)
+    assert.isFalse(hasControl(StyledText.plain(ClientView.prompt(session, true))))
+  })
+})
+
 describe("ClientView.prompt", () => {
   it("shows nick and room, and says when offline", () => {
     assert.strictEqual(StyledText.plain(ClientView.prompt(alice, true)), "[alice #lobby] > ")
