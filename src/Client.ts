@@ -13,6 +13,7 @@ import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as Terminal from "@effect/platform/Terminal"
 import { Cause, Config, Deferred, Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
 import { ConnectFailed, InputFailed, ServerClosed } from "./ClientError.js"
+import * as Command from "./Command.js"
 import type { OutputFailed } from "./ClientError.js"
 import * as SocketTcp from "./SocketTcp.js"
 import * as TerminalClient from "./TerminalClient.js"
@@ -39,8 +40,6 @@ const inputLines: Stream.Stream<string, InputFailed> = NodeStream.fromReadable<I
   (cause) => new InputFailed({ cause })
 ).pipe(Stream.decodeText(), Stream.splitLines)
 
-const isQuit = (line: string): boolean => /^\/quit(\s|$)/i.test(line)
-
 const addressOf = (options: ClientOptions): string => `${options.host}:${options.port}`
 
 const connect = (options: ClientOptions) =>
@@ -56,7 +55,7 @@ const piped = (options: ClientOptions): Effect.Effect<void, ConnectFailed | Serv
     const write = yield* socket.writer
     const quitSent = yield* Deferred.make<void>()
     const send = (line: string) =>
-      write(`${line}\n`).pipe(Effect.zipRight(isQuit(line) ? Deferred.succeed(quitSent, undefined) : Effect.void))
+      write(`${line}\n`).pipe(Effect.zipRight(Command.isQuit(line) ? Deferred.succeed(quitSent, undefined) : Effect.void))
 
     const receiving = yield* socket.run(stdoutWrite).pipe(Effect.exit, Effect.fork)
     const sending = yield* Effect.gen(function*() {

@@ -86,3 +86,9 @@ export const parse = (line: string): Either.Either<Command, ParseError> => {
       return Either.left(new UnknownCommand({ command: word }))
   }
 }
+
+/** Whether a line as typed is `/quit`, read as the server reads it: cleaned, then parsed. For clients. */
+export const isQuit = (typed: string): boolean => {
+  const parsed = parse(Reply.clean(typed))
+  return Either.isRight(parsed) && parsed.right._tag === "Quit"
+}

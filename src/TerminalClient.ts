@@ -22,6 +22,7 @@ import { Data, Duration, Effect, Mailbox, Option, Queue, Ref, Schedule, Stream }
 import type { ConnectFailed } from "./ClientError.js"
 import { describeSocketError, OutputFailed, ServerClosed } from "./ClientError.js"
 import * as ClientView from "./ClientView.js"
+import * as Command from "./Command.js"
 import * as Frame from "./Frame.js"
 import * as LineEditor from "./LineEditor.js"
 import * as Screen from "./Screen.js"
@@ -65,8 +66,6 @@ type Event = Data.TaggedEnum<{
   Resized: {}
 }>
 const Event = Data.taggedEnum<Event>()
-
-const isQuit = (line: string): boolean => /^\/quit(\s|$)/i.test(line)
 
 /** The notices that open every connection; after a reconnection they are not shown again. */
 const isGreeting = (received: ClientView.Received): boolean =>
@@ -242,7 +241,7 @@ export const run = (
 
     const submit = (state: State, line: string, above: Array<ClientView.Rendered>): Effect.Effect<State> => {
       if (state.quitting) return Effect.succeed(state)
-      if (isQuit(line)) return leave(state, line)
+      if (Command.isQuit(line)) return leave(state, line)
       if (Option.isNone(state.send)) {
         above.push(ClientView.info("not sent: offline, reconnecting (up arrow brings the line back)"))
         return Effect.succeed(state)

@@ -230,3 +230,14 @@ describe("Command.parse", () => {
     })
   })
 })
+
+describe("Command.isQuit", () => {
+  it("is /quit exactly when the server will read the line as /quit", () => {
+    for (const line of ["/quit", "/QUIT", "/quit off to lunch", "/quit\u0007 bye"]) {
+      assert.isTrue(Command.isQuit(line), JSON.stringify(line))
+    }
+    for (const line of ["/quitter", "quit", "  /quit", "//quit", "/quit\u00a0bye", "/msg bob /quit"]) {
+      assert.isFalse(Command.isQuit(line), JSON.stringify(line))
+    }
+  })
+})
