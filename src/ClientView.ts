@@ -155,12 +155,14 @@ export const commands: ReadonlyArray<string> = ["/help", "/join", "/me", "/msg",
 
 /** The nicks Tab completes: the room's members and your contacts, yourself excepted, sorted. */
 export const completions = (session: Session): ReadonlyArray<string> => {
-  const others = [...session.members, ...session.contacts].filter((n) =>
-    Option.match(session.nick, { onNone: () => true, onSome: (me) => !sameName(me, n) })
-  )
-  return others
-    .filter((n, i) => others.findIndex((m) => sameName(m, n)) === i)
-    .sort((a, b) => a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0)
+  // By lower-cased name: the first spelling seen of each, yourself left out.
+  const byName = new Map<string, string>()
+  for (const nick of [...session.members, ...session.contacts]) {
+    const key = nick.toLowerCase()
+    if (!byName.has(key)) byName.set(key, nick)
+  }
+  if (Option.isSome(session.nick)) byName.delete(session.nick.value.toLowerCase())
+  return Array.from(byName).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([, nick]) => nick)
 }
 
 /** A chosen nick, as opposed to the `guest-N` the server hands out: the one to take back after reconnecting. */

@@ -80,7 +80,8 @@ export interface LineEditor {
 export interface Completions {
   /** Command names with their `/`, completed at the start of a line. */
   readonly commands: ReadonlyArray<string>
-  readonly nicks: ReadonlyArray<string>
+  /** Asked for only when Tab is pressed: the list can be long and costly to gather. */
+  readonly nicks: () => ReadonlyArray<string>
 }
 
 /** Lines of history kept; older ones are forgotten. */
@@ -215,7 +216,7 @@ const complete = (editor: LineEditor, completions: Completions): LineEditor => {
   // A nick is completed from its first letters, or from nothing as the first argument of /msg.
   const isNick = !isCommand && (word !== "" || /^\/msg[ \t]+$/i.test(before))
   if (!isCommand && !isNick) return editor
-  const candidates = (isCommand ? completions.commands : completions.nicks).filter((name) =>
+  const candidates = (isCommand ? completions.commands : completions.nicks()).filter((name) =>
     startsWithIgnoringCase(name, word)
   )
   if (candidates.length === 0) return editor

@@ -252,7 +252,7 @@ export const run = (
     }
 
     const press = (state: State, key: LineEditor.Key, above: Array<ClientView.Rendered>) => {
-      const completions = { commands: ClientView.commands, nicks: ClientView.completions(state.session) }
+      const completions = { commands: ClientView.commands, nicks: () => ClientView.completions(state.session) }
       const [editor, action] = LineEditor.press(state.editor, key, completions)
       const next = { ...state, editor }
       return LineEditor.Action.$match(action, {

@@ -6,7 +6,7 @@ const { Action, Key } = LineEditor
 
 const completions: LineEditor.Completions = {
   commands: ["/help", "/join", "/me", "/msg", "/nick", "/quit", "/rooms", "/who"],
-  nicks: ["alice", "bob", "bobby", "carol"]
+  nicks: () => ["alice", "bob", "bobby", "carol"]
 }
 
 /** Presses `keys` in order; strings are typed one character at a time. */
