@@ -56,7 +56,7 @@ export const reconnectSchedule = Schedule.exponential("1 second").pipe(
 
 type Event = Data.TaggedEnum<{
   Key: { readonly key: LineEditor.Key }
-  Received: { readonly line: string }
+  Received: { readonly received: ClientView.Received }
   /** `restoring` on a reconnection: what is being taken back (`nick alice and room #dev`), maybe nothing. */
   Connected: { readonly send: (line: string) => Effect.Effect<void>; readonly restoring: Option.Option<string> }
   /** The connection ended and a new one is being made. */
@@ -117,7 +117,7 @@ const runConnection = (
       return Effect.all([
         Ref.set(last, Option.fromNullable(received.at(-1))),
         received.some(isGreeting) ? welcomed : Effect.void,
-        Queue.offerAll(events, lines.map((line) => Event.Received({ line })))
+        Queue.offerAll(events, received.map((received) => Event.Received({ received })))
       ], { discard: true })
     }).pipe(Effect.either)
     return ended._tag === "Left" ? describeSocketError(ended.left) : ClientView.whyClosed(yield* Ref.get(last))
@@ -267,8 +267,7 @@ export const run = (
     const step = (state: State, event: Event, above: Array<ClientView.Rendered>): Effect.Effect<State> =>
       Event.$match(event, {
         Key: ({ key }) => press(state, key, above),
-        Received: ({ line }) => {
-          const received = ClientView.classify(line)
+        Received: ({ received }) => {
           const session = ClientView.track(state.session, received)
           if (!(state.quietGreeting && isGreeting(received))) above.push(ClientView.render(received, session))
           return Ref.set(sessionRef, session).pipe(Effect.as({ ...state, session }))
