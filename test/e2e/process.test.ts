@@ -5,7 +5,7 @@
 import * as Net from "node:net"
 import { afterAll, describe, expect, it } from "vitest"
 import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
-import { freePort, runChat, startServer, stopAllProcesses } from "../support/ServerProcess.js"
+import { runChat, startServer, stopAllProcesses } from "../support/ServerProcess.js"
 
 // Each test has its own processes and mostly waits for them, so the tests run
 // concurrently; everything still running is killed at the end.
@@ -98,14 +98,14 @@ describe.concurrent("bad options", () => {
     ["--rate -1", ["--rate", "-1"]],
     ["--frob", ["--frob"]]
   ] as const) {
+    // "Nothing listening" is the absence of `listening on`: once the process has exited, a
+    // connection test would pass whatever it had done.
     it(`${name}: one line on stderr, exit 1, nothing listening`, async ({ expect }) => {
-      const port = await freePort()
-      const portArgs = name.startsWith("--port") ? [] : ["--port", String(port)]
+      const portArgs = name.startsWith("--port") ? [] : ["--port", "0"]
       const result = await runChat(["serve", ...portArgs, ...args])
       expect(result.code).toBe(1)
       expect(result.stderr.trim().split("\n"), result.stderr).toHaveLength(1)
       expect(result.stderr).not.toContain("listening on")
-      await expectNothingListening(port)
     })
   }
 

@@ -186,6 +186,8 @@ describe.skipIf(!hasTmux)("chat connect at a terminal", () => {
     const pane = await TmuxPane.start(connect(server.port))
     await pane.waitFor("the prompt", (s) => s.includes("[guest-1 #lobby] >"))
     await pane.type("unsent")
+    // Drawn before the server goes, so that its absence afterwards means something.
+    await pane.waitFor("the typed text", (s) => s.includes("[guest-1 #lobby] > unsent"))
     await server.stop("SIGTERM")
     expect(await pane.exited()).toBe(1)
     const screen = (await pane.screen()).filter((row) => row !== "" && !row.startsWith("Pane is dead"))
@@ -212,14 +214,15 @@ describe.skipIf(!hasTmux)("chat connect at a terminal", () => {
       s.includes("[alice #dev offline] > still typing"))
 
     const second = await startServer([], { port })
-    const [watcher] = await LineClient.group(second.port, 1)
-    watcher!.send("/join dev")
-    await watcher!.line()
+    // Alice may be back first: the watcher must not need an empty server.
+    const watcher = await LineClient.join(second.port)
+    watcher.send("/join dev")
+    await watcher.until((line) => line.startsWith("*** joined #dev"))
     const screen = await pane.waitFor("the restored session", (s) => s.includes("[alice #dev] > still typing"), 15_000)
     expect(screen).toContain(`*** reconnected to 127.0.0.1:${port}; taking back nick alice and room #dev`)
     expect(screen).toContain("*** you are now alice")
     await pane.press("Enter")
-    expect(await watcher!.until((line) => line.startsWith("<"))).toContain("<alice> still typing")
+    expect(await watcher.until((line) => line.startsWith("<"))).toContain("<alice> still typing")
     await pane.press("C-c")
     expect(await pane.exited()).toBe(0)
   })
