@@ -26,12 +26,6 @@ const rename = async (client: LineClient & { readonly nick: string }, nick: stri
   for (const other of others) expect(await other.line()).toBe(`*** ${client.nick} is now ${nick}`)
 }
 
-/** Sends `/who` and reads up to its answer: every line already on its way is read. */
-const settle = (client: LineClient) => {
-  client.send("/who")
-  return client.until((line) => line.startsWith("*** in #"))
-}
-
 /** Sends `line` and expects exactly `reply` as the next line. */
 const expectReply = async (client: LineClient, line: string, reply: string) => {
   client.send(line)
@@ -165,11 +159,11 @@ describe("/rooms and /who", () => {
     const { all: [a, b, c, d] } = await clients(4)
     await expectReply(a!, "/rooms", "*** rooms: #lobby (4)")
     await expectReply(b!, "/join Zeta", "*** joined #Zeta (1 here: guest-2)")
-    await settle(c!)
+    await c!.sync()
     await expectReply(c!, "/join beta", "*** joined #beta (1 here: guest-3)")
-    await settle(d!)
+    await d!.sync()
     await expectReply(d!, "/join Alpha", "*** joined #Alpha (1 here: guest-4)")
-    await settle(a!)
+    await a!.sync()
     await expectReply(a!, "/rooms", "*** rooms: #Alpha (1), #beta (1), #lobby (1), #Zeta (1)")
     await expectReply(d!, "/join zeta", "*** joined #Zeta (2 here: guest-2, guest-4)")
     // #Alpha is empty now, so it is gone.
@@ -194,9 +188,9 @@ describe("/rooms and /who", () => {
     await rename(g1!, "zed", [g2!, g3!])
     await rename(g2!, "Amy", [g1!, g3!])
     await expectReply(g1!, "/join dev", "*** joined #dev (1 here: zed)")
-    await settle(g2!)
+    await g2!.sync()
     await expectReply(g2!, "/join dev", "*** joined #dev (2 here: Amy, zed)")
-    await settle(g3!)
+    await g3!.sync()
     await expectReply(g3!, "/join dev", "*** joined #dev (3 here: Amy, guest-3, zed)")
   })
 })
@@ -294,7 +288,7 @@ describe("command syntax", () => {
     expect(await bob!.line()).toBe("[pm] <alice> psst")
     expect(await alice!.line()).toBe("[pm -> guest-2] psst")
     alice!.send("/HELP")
-    const help = await settle(alice!)
+    const help = await alice!.sync()
     expect(help.length).toBeGreaterThan(8)
     expect(help.filter((line) => line.startsWith("*** /nick NAME"))).toHaveLength(1)
     await expectReply(alice!, "/JOIN dev", "*** joined #dev (1 here: alice)")

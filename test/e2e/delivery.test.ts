@@ -22,13 +22,6 @@ const untilBoth = (client: LineClient, first: string, second: string) => {
   return client.until((line) => (line === first || line === second) && ++seen === 2)
 }
 
-/** Writes `lines` in chunks of `per` lines, each chunk one write. */
-const writeChunks = async (client: LineClient, lines: ReadonlyArray<string>, per: number) => {
-  for (let i = 0; i < lines.length; i += per) {
-    await client.write(lines.slice(i, i + per).map((line) => `${line}\n`).join(""))
-  }
-}
-
 /**
  * Counts, per line prefix (`<guest-1>`), the lines `client` has received, and
  * tells when a count reaches a number.
@@ -113,7 +106,7 @@ describe("ordering", () => {
     const server = await sharedServer(["--rate", "0"])
     const [a, b, c] = await LineClient.group(server.port, 3)
     const script = Array.from({ length: 100 }, (_, i) => i % 3 === 0 ? `/me act${i}` : `say${i}`)
-    await Promise.all([writeChunks(a!, script, 9), writeChunks(b!, ["/nick bee", ...script, "/nick bea"], 4)])
+    await Promise.all([a!.writeLines(script, 9), b!.writeLines(["/nick bee", ...script, "/nick bea"], 4)])
     a!.send("/quit done")
     const seenByC = await untilBoth(c!, "*** guest-1 left #lobby (quit: done)", "*** bee is now bea")
     const fromA = seenByC.filter((line) => /^(<guest-1> |\* guest-1 )/.test(line))
@@ -144,7 +137,7 @@ describe("a slow reader", () => {
     while (extra > 0 && lines.length < 50_000) {
       const chunk = Array.from({ length: 20 }, (_, i) => `${lines.length + i} ${padding}`)
       lines.push(...chunk)
-      await writeChunks(sender!, chunk, 20)
+      await sender!.writeLines(chunk, 20)
       if (noticed) extra -= chunk.length
     }
     sender!.send("done")
@@ -172,7 +165,7 @@ describe("a slow reader", () => {
     const padding = "y".repeat(1000)
     const count = 8000
     const started = performance.now()
-    const sending = writeChunks(sender!, Array.from({ length: count }, (_, i) => `${i} ${padding}`), 50)
+    const sending = sender!.writeLines(Array.from({ length: count }, (_, i) => `${i} ${padding}`), 50)
     const seen = await reader!.until((line) => line === `<guest-2> ${count - 1} ${padding}`, 15_000)
     await sending
     expect(messages(seen)).toHaveLength(count)

@@ -31,19 +31,6 @@ const rssMb = (server: ServerProcess): number => {
   return Number(match?.[1] ?? 0) / 1024
 }
 
-/** Writes `lines` in chunks of `per` lines, each chunk one write, waiting for each to be taken. */
-const writeLines = async (client: LineClient, lines: ReadonlyArray<string>, per = 20) => {
-  for (let i = 0; i < lines.length; i += per) {
-    await client.write(lines.slice(i, i + per).map((line) => `${line}\n`).join(""))
-  }
-}
-
-/** Sends `/who` and returns the lines up to its answer: everything the server did before is on its way. */
-const sync = (client: LineClient) => {
-  client.send("/who")
-  return client.until((line) => line.startsWith("*** in #"))
-}
-
 const fromNick = (lines: ReadonlyArray<string>, nick: string) => lines.filter((line) => line.startsWith(`<${nick}> `))
 
 describe("a reader that stops reading mid-flood", () => {
@@ -92,7 +79,7 @@ describe("a reader that stops reading mid-flood", () => {
       const chunkB = Array.from({ length: 25 }, (_, i) => `b ${n + i + 1} ${padding}`)
       sent.a.push(...chunkA)
       sent.b.push(...chunkB)
-      await Promise.all([writeLines(a!, chunkA, 5), writeLines(b!, chunkB, 5)])
+      await Promise.all([a!.writeLines(chunkA, 5), b!.writeLines(chunkB, 5)])
       await readersAt(n + 25)
       if (noticed) extra -= 25
     }
@@ -125,7 +112,7 @@ describe("a reader that stops reading mid-flood", () => {
     expect(got.length).toBeLessThan(2 * sent.a.length)
     expect(got).toEqual(first!.filter((line) => line.startsWith("<")).slice(0, got.length))
 
-    expect((await sync(r1!)).at(-1)).toBe("*** in #lobby: guest-1, guest-2, guest-3, guest-4, guest-5")
+    expect((await r1!.sync()).at(-1)).toBe("*** in #lobby: guest-1, guest-2, guest-3, guest-4, guest-5")
   }, 60_000)
 })
 
@@ -138,14 +125,14 @@ describe("resets", () => {
     // still writing to it when it resets.
     const padding = "v".repeat(2000)
     const lines = Array.from({ length: 6000 }, (_, i) => `${i} ${padding}`)
-    await writeLines(sender!, lines)
+    await sender!.writeLines(lines, 20)
     await reader!.until((line) => line.startsWith("<guest-1> 5999 "), 20_000)
     victim!.reset()
     expect(await reader!.line()).toBe("*** guest-2 left #lobby (connection closed)")
     expect(await sender!.line()).toBe("*** guest-2 left #lobby (connection closed)")
     sender!.send("after")
     expect(await reader!.line()).toBe("<guest-1> after")
-    expect((await sync(reader!)).at(-1)).toBe("*** in #lobby: guest-1, guest-3")
+    expect((await reader!.sync()).at(-1)).toBe("*** in #lobby: guest-1, guest-3")
   })
 
   it("in the middle of the client's own line: nobody sees the half line", async () => {
@@ -155,7 +142,7 @@ describe("resets", () => {
     vanishing!.reset()
     expect(await reader!.line()).toBe("<guest-1> complete line")
     expect(await reader!.line()).toBe("*** guest-1 left #lobby (connection closed)")
-    expect(await sync(reader!)).toEqual(["*** in #lobby: guest-2"])
+    expect(await reader!.sync()).toEqual(["*** in #lobby: guest-2"])
   })
 
   it("while its lines wait for flood control: the room hears it left at once, and none of them after", async () => {
@@ -183,7 +170,7 @@ describe("a client that sends half a line and vanishes", () => {
     vanishing!.end()
     expect(await vanishing!.closed()).toEqual([])
     expect(await reader!.line()).toBe("*** guest-1 left #lobby (connection closed)")
-    expect(await sync(reader!)).toEqual(["*** in #lobby: guest-2"])
+    expect(await reader!.sync()).toEqual(["*** in #lobby: guest-2"])
   })
 
   it("and never sends the rest: it is idle all the same", async () => {
@@ -241,7 +228,7 @@ describe("garbage, NUL bytes and megabyte lines", () => {
     // Lines over 4096 bytes, counted in the raw bytes as PROTOCOL.md counts them (the noise's
     // unterminated tail is ended by the next \n): none in the noise, then the three long ones.
     const long = noise.toString("latin1").split("\n").filter((line) => line.replace(/\r$/, "").length > 4096).length
-    const toSender = await sync(sender!)
+    const toSender = await sender!.sync()
     expect(toSender.filter((line) => line === "! line too long (max 4096 bytes)")).toHaveLength(long + 3)
     expect(toSender.filter((line) => !line.startsWith("! "))).toEqual(["*** in #lobby: guest-1, guest-2"])
     expect(rssMax - rssBefore).toBeLessThan(128)
@@ -255,7 +242,7 @@ describe("connections opened to the limit and more", () => {
     const extra = await Promise.all(Array.from({ length: 21 }, () => LineClient.connect(server.port)))
     for (const client of extra) expect(await client.closed()).toEqual(["! server full"])
     const everyone = Array.from({ length: 50 }, (_, i) => `guest-${i + 1}`).sort().join(", ")
-    expect(await sync(clients[0]!)).toEqual([`*** in #lobby: ${everyone}`])
+    expect(await clients[0]!.sync()).toEqual([`*** in #lobby: ${everyone}`])
 
     clients[9]!.send("/quit")
     expect(await clients[0]!.line()).toBe("*** guest-10 left #lobby (quit)")

@@ -20,12 +20,6 @@ const pair = async (args: ReadonlyArray<string> = []) => {
   return { server, alice: alice!, bob: bob! }
 }
 
-/** Sends `/who` and returns every line up to and including its answer. */
-const sync = (client: LineClient) => {
-  client.send("/who")
-  return client.until((line) => line.startsWith("*** in #"))
-}
-
 describe("line endings", () => {
   it("drops the \\r of \\r\\n and ends every line it sends with \\n", async () => {
     const { alice, bob } = await pair()
@@ -67,7 +61,7 @@ describe("UTF-8", () => {
     expect(await bob.line()).toMatch(/^<guest-1> \uFFFD+\(a$/)
     alice.send("still here")
     expect(await bob.line()).toBe("<guest-1> still here")
-    expect((await sync(alice)).at(-1)).toBe("*** in #lobby: guest-1, guest-2")
+    expect((await alice.sync()).at(-1)).toBe("*** in #lobby: guest-1, guest-2")
   })
 })
 
@@ -88,7 +82,7 @@ describe("line length", () => {
     await alice.write("\r\nafter\n")
     expect(await alice.line()).toBe("! line too long (max 4096 bytes)")
     expect(await bob.line()).toBe("<guest-1> after")
-    expect((await sync(alice)).at(-1)).toBe("*** in #lobby: guest-1, guest-2")
+    expect((await alice.sync()).at(-1)).toBe("*** in #lobby: guest-1, guest-2")
   })
 
   it("accepts exactly 4096 bytes, with \\n or \\r\\n, and refuses 4097", async () => {

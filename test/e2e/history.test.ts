@@ -13,12 +13,6 @@ afterEach(async () => {
 })
 afterAll(stopAllProcesses)
 
-/** Sends `/who` and reads up to its answer: every line already on its way is read. */
-const settle = (client: LineClient) => {
-  client.send("/who")
-  return client.until((line) => line.startsWith("*** in #"))
-}
-
 /** The lines of a newcomer's welcome that are not notices: its history. */
 const historyOf = (welcome: ReadonlyArray<string>) => welcome.filter((line) => !line.startsWith("*** "))
 
@@ -31,7 +25,7 @@ describe("history", () => {
     alice!.send("three")
     // A rename later does not rewrite what was said.
     alice!.send("/nick alice")
-    await settle(alice!)
+    await alice!.sync()
 
     const bob = await LineClient.join(server.port)
     expect(historyOf(bob.welcome)).toEqual(["* guest-1 two", "<guest-1> three"])
@@ -44,7 +38,7 @@ describe("history", () => {
     const server = await sharedServer(["--rate", "0"])
     const [alice] = await LineClient.group(server.port, 1)
     for (let i = 1; i <= 60; i++) alice!.send(`m${i}`)
-    await settle(alice!)
+    await alice!.sync()
     const bob = await LineClient.join(server.port)
     expect(historyOf(bob.welcome)).toEqual(Array.from({ length: 50 }, (_, i) => `<guest-1> m${i + 11}`))
   })
@@ -54,7 +48,7 @@ describe("history", () => {
     const [alice] = await LineClient.group(server.port, 1)
     alice!.send("one")
     alice!.send("/me two")
-    await settle(alice!)
+    await alice!.sync()
     const bob = await LineClient.join(server.port)
     expect(historyOf(bob.welcome)).toEqual([])
     expect(await alice!.line()).toBe("*** guest-2 joined #lobby")
@@ -74,7 +68,7 @@ describe("history", () => {
     expect(await bob!.line()).toBe("<alice> said")
     bob!.send("/quit")
     await bob!.closed()
-    await settle(alice!)
+    await alice!.sync()
     const carol = await LineClient.join(server.port)
     expect(historyOf(carol.welcome)).toEqual(["<alice> said"])
   })
@@ -88,7 +82,7 @@ describe("history", () => {
     expect(await carol!.line()).toBe("*** guest-1 left #lobby (joined #dev)")
     alice!.send("in dev")
     alice!.send("/me codes")
-    await settle(alice!)
+    await alice!.sync()
     bob!.send("in lobby")
     bob!.send("/join dev")
     const lines = await bob!.until((line) => line === "* guest-1 codes")

@@ -87,8 +87,7 @@ export class LineClient {
   static async join(port: number, options: { readonly name?: string } = {}): Promise<LineClient & Joined> {
     const client = await LineClient.connect(port, options)
     const first = await client.line()
-    client.send("/who")
-    const rest = await client.until((line) => line.startsWith("*** in #"))
+    const rest = await client.sync()
     const nick = /guest-\d+/.exec(first)?.[0] ?? ""
     return Object.assign(client, { nick, welcome: [first, ...rest.slice(0, -1)], who: rest.at(-1)! })
   }
@@ -152,6 +151,19 @@ export class LineClient {
     return new Promise<void>((resolve, reject) => {
       this.socket.write(data, (error) => error ? reject(error) : resolve())
     })
+  }
+
+  /** Sends `lines`, each with its `\n`, `per` lines to a write, each write taken before the next. */
+  async writeLines(lines: ReadonlyArray<string>, per = lines.length): Promise<void> {
+    for (let i = 0; i < lines.length; i += per) {
+      await this.write(lines.slice(i, i + per).map((line) => `${line}\n`).join(""))
+    }
+  }
+
+  /** Sends `/who` and returns every line up to and including its answer: the server has handled all before it. */
+  sync(): Promise<Array<string>> {
+    this.send("/who")
+    return this.until((line) => line.startsWith("*** in #"))
   }
 
   /** Ends the stream (a FIN); the client can still read. */
