@@ -224,7 +224,10 @@ export const startServer = async (
       const started = performance.now()
       stopping = true
       child.kill("SIGTERM")
+      // A server that ignores SIGTERM must not hang the run: after 10 s it is killed, and says so.
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000)
       const code = await exited
+      clearTimeout(timer)
       return { code, ms: Math.round(performance.now() - started) }
     }
   }

@@ -149,21 +149,27 @@ export const run = async (options: LoadOptions): Promise<LoadResult> => {
       socket.once("error", reject)
     })
 
-  const waitUntil = async (done: () => boolean, what: string): Promise<void> => {
+  /**
+   * Waits until `done`, or until nothing has progressed for `stallMillis`;
+   * returns when the phase ended: now, or at its last progress if it gave up
+   * (the wait for what never came is not the server's time).
+   */
+  const waitUntil = async (done: () => boolean, what: string): Promise<number> => {
     lastProgress = performance.now()
     let lastCount = -1
     while (!done()) {
       await new Promise((resolve) => setTimeout(resolve, 5))
-      const count = delivered + welcomed
+      const count = delivered + welcomed + (receivers[0]?.joinsSeen ?? 0)
       if (count !== lastCount) {
         lastCount = count
         lastProgress = performance.now()
       }
       if (performance.now() - lastProgress > options.stallMillis) {
         process.stderr.write(`load: gave up waiting for ${what}\n`)
-        return
+        return lastProgress
       }
     }
+    return performance.now()
   }
 
   // Connect and join: every join is announced to everyone already there.
@@ -173,8 +179,8 @@ export const run = async (options: LoadOptions): Promise<LoadResult> => {
     receivers.push(...await Promise.all(batch))
   }
   const first = receivers[0]!
-  await waitUntil(() => welcomed === options.clients && first.joinsSeen >= options.clients - 1, "every join")
-  const joinMillis = performance.now() - joinStart
+  const joined = await waitUntil(() => welcomed === options.clients && first.joinsSeen >= options.clients - 1, "every join")
+  const joinMillis = joined - joinStart
 
   options.onJoined?.()
   const senders = receivers.slice(0, options.senders)
@@ -210,8 +216,8 @@ export const run = async (options: LoadOptions): Promise<LoadResult> => {
       pump()
     })
   await Promise.all(senders.map(sendAll))
-  await waitUntil(() => delivered >= expected, "every delivery")
-  const sendMillis = performance.now() - sendStart
+  const sent = await waitUntil(() => delivered >= expected, "every delivery")
+  const sendMillis = sent - sendStart
 
   const disconnected = receivers.filter((receiver) => receiver.closed).length
   for (const receiver of receivers) receiver.socket.destroy()

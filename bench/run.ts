@@ -85,6 +85,15 @@ interface Measure {
 
 const measure = async (name: ServerName, scenario: Scenario): Promise<Measure> => {
   const { child, port } = await start(name)
+  // Whatever happens to the run, the server does not outlive it.
+  try {
+    return await measureServer(child, port, scenario)
+  } finally {
+    await stop(child)
+  }
+}
+
+const measureServer = async (child: ChildProcess, port: number, scenario: Scenario): Promise<Measure> => {
   const pid = child.pid!
   await new Promise((resolve) => setTimeout(resolve, 300))
   const cpu0 = cpuMillis(pid)
@@ -106,7 +115,6 @@ const measure = async (name: ServerName, scenario: Scenario): Promise<Measure> =
     }
   })
   const cpu2 = cpuMillis(pid)
-  await stop(child)
   return {
     result,
     joinCpuMillis: cpu1 - cpu0,

@@ -119,7 +119,11 @@ const churner = async (server: Server): Promise<void> => {
     const n = ++churnerCount
     const room = `room${n % roomCount}`
     const member = await join(server, `c${n}`, room, false).catch(() => undefined)
-    if (member === undefined) continue
+    if (member === undefined) {
+      // Refused (the server is full or going): try again later, not in a tight loop.
+      await sleep(1_000)
+      continue
+    }
     churned.push(member)
     const lifetime = 5_000 + Math.random() * 35_000
     const until = performance.now() + lifetime
