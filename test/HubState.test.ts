@@ -55,16 +55,10 @@ const makeChat = (limits: HubState.Limits = { history: 50 }): Chat => {
   }
 
   const send = (id: ClientId, text: string): void => {
+    // As the hub does: a cleaned, non-blank line, parsed, then applied with `applyAll`.
     const line = Reply.clean(text)
     if (line === "") return
-    Either.match(Command.parse(line), {
-      onLeft: (error) => commit(HubState.tell(state, id, [Reply.userError(error)])),
-      onRight: (command) =>
-        commit(Either.match(HubState.apply(state, id, command), {
-          onLeft: (error) => HubState.tell(state, id, [Reply.userError(error)]),
-          onRight: (transition) => transition
-        }))
-    })
+    commit(HubState.applyAll(state, id, [Command.parse(line)]))
   }
 
   const seen = (id: ClientId): Array<string> => {
