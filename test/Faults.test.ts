@@ -9,18 +9,10 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Layer, Scope, TestClock } from "effect"
 import { SocketMemory } from "../src/index.js"
 import * as MemoryChat from "./support/MemoryChat.js"
+import { hasControl, isProtocolLine } from "./support/Protocol.js"
 
 type Client = SocketMemory.MemoryClient
 
-/** Whether `line` holds one of PROTOCOL.md's control characters, which must never reach anyone. */
-const hasControl = (line: string): boolean =>
-  Array.from(line).some((c) => {
-    const code = c.codePointAt(0)!
-    return (code <= 0x1f && code !== 0x09) || (code >= 0x7f && code <= 0x9f)
-  })
-
-/** The six kinds of line of PROTOCOL.md, "What the server sends". */
-const protocolLine = /^(<[A-Za-z][\w-]*> |\* [A-Za-z][\w-]* |\[pm\] <[A-Za-z][\w-]*> |\[pm -> [A-Za-z][\w-]*\] |\*\*\* |! )/
 
 const messages = (lines: ReadonlyArray<string>, from: string) => lines.filter((line) => line.startsWith(`<${from}> `))
 
@@ -216,7 +208,7 @@ describe("garbage, NUL bytes and megabyte lines", () => {
       const got = yield* Fiber.join(seen)
       assert.isAbove(got.length, 1000)
       for (const line of got) {
-        assert.match(line, protocolLine)
+        assert.isTrue(isProtocolLine(line), JSON.stringify(line))
         assert.isFalse(hasControl(line), JSON.stringify(line))
       }
       // Lines over 4096 bytes, counted in the raw bytes as PROTOCOL.md counts them (the

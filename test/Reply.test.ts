@@ -14,13 +14,8 @@ import {
   Usage
 } from "../src/Domain.js"
 import * as Reply from "../src/Reply.js"
+import { hasControl } from "./support/Protocol.js"
 
-/** C0 except TAB, DEL, C1: what `clean` must remove. */
-const isControl = (c: string): boolean => {
-  const n = c.codePointAt(0)!
-  return (n <= 0x1f && n !== 0x09) || (n >= 0x7f && n <= 0x9f)
-}
-const hasControl = (text: string): boolean => Array.from(text).some(isControl)
 
 const codePoints = (from: number, to: number): Array<string> =>
   Array.from({ length: to - from + 1 }, (_, i) => String.fromCodePoint(from + i))

@@ -10,6 +10,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
 import type { ServerProcess } from "../support/ServerProcess.js"
 import { startServer, stopAllProcesses, stopTestProcesses } from "../support/ServerProcess.js"
+import { hasControl } from "../support/Protocol.js"
 
 afterEach(async () => {
   destroyAllClients()
@@ -18,12 +19,6 @@ afterEach(async () => {
 })
 afterAll(stopAllProcesses)
 
-/** Whether `line` holds one of PROTOCOL.md's control characters. */
-const hasControl = (line: string): boolean =>
-  Array.from(line).some((c) => {
-    const code = c.codePointAt(0)!
-    return (code <= 0x1f && code !== 0x09) || (code >= 0x7f && code <= 0x9f)
-  })
 
 /** The server's resident memory, from /proc, in MB. */
 const rssMb = (server: ServerProcess): number => {

@@ -8,11 +8,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, FastCheck } from "effect"
 import * as MemoryChat from "../support/MemoryChat.js"
+import { isControl } from "../support/Protocol.js"
 
 const maxLineBytes = 32
 
 /** PROTOCOL.md's control characters. */
-const isControl = (c: number): boolean => (c <= 0x1f && c !== 0x09) || (c >= 0x7f && c <= 0x9f)
 /** Unicode's White_Space, from PropList.txt. */
 const whiteSpace = new Set([
   0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006,

@@ -7,10 +7,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { FastCheck } from "effect"
 import * as Reply from "../../src/Reply.js"
+import { isControl } from "../support/Protocol.js"
 
-/** PROTOCOL.md's control characters: U+0000–U+001F except TAB, U+007F, U+0080–U+009F. */
-const isControl = (codePoint: number): boolean =>
-  (codePoint <= 0x1f && codePoint !== 0x09) || (codePoint >= 0x7f && codePoint <= 0x9f)
 
 /** Unicode's White_Space property, listed from the Unicode Character Database (PropList.txt). */
 const whiteSpace = new Set([

@@ -10,18 +10,13 @@
  * kinds of PROTOCOL.md and ended with `\n`.
  */
 import * as Net from "node:net"
+import { isProtocolLine } from "./Protocol.js"
 
 /** How long `line` and friends wait before failing with what did arrive. */
 const defaultWaitMs = 10_000
 
 const open = new Set<Net.Socket>()
 
-const nick = "[A-Za-z][A-Za-z0-9_-]{0,23}"
-/** The six kinds of line of PROTOCOL.md, "What the server sends", by their first characters. */
-const lineKinds = new RegExp(`^(<${nick}> |\\* ${nick} |\\[pm\\] <${nick}> |\\[pm -> ${nick}\\] |\\*\\*\\* |! )`)
-
-/** Whether `line` is one of the six kinds of line the server may send. */
-export const isProtocolLine = (line: string): boolean => lineKinds.test(line)
 
 let strays: Array<string> = []
 
