@@ -277,9 +277,8 @@ export const press = (
     case "Interrupt":
       return [editor, Action.Quit()]
     case "EndOfInput":
-      return text === ""
-        ? [editor, Action.Quit()]
-        : edit(editor, text.slice(0, cursor) + text.slice(DisplayWidth.nextBoundary(text, cursor)), cursor)
+      // Ctrl-D: leaves on an empty line, deletes like Delete otherwise.
+      return text === "" ? [editor, Action.Quit()] : press(editor, Key.Delete(), completions)
     case "Redraw":
       return [moved(editor, cursor), Action.ClearScreen()]
   }
