@@ -61,7 +61,6 @@ export const make = (maxLines: number, onTooSlow: () => void, direct?: DirectWri
   }
   // Lazy, so a writer woken by the first of many appends in one transition takes them all.
   const drained = Effect.sync(drain)
-  const drainedWhenWritable = direct === undefined ? drained : Effect.zipRight(direct.drained, drained)
 
   const wakeWith = (taken: Effect.Effect<Batch, Socket.SocketError>): void => {
     const resume = waiting
@@ -79,7 +78,7 @@ export const make = (maxLines: number, onTooSlow: () => void, direct?: DirectWri
         case "ok":
           return
         case "full":
-          return wakeWith(drainedWhenWritable)
+          return wakeWith(Effect.zipRight(direct.drained, drained))
         case "closed":
           // Taken the usual way, so that the writer fails with the socket's own error.
           break
