@@ -150,6 +150,8 @@ export const sharedServer = async (args: ReadonlyArray<string> = []): Promise<Se
   }
   const starting = startServer(args)
   shared.set(key, starting)
+  // A start that failed is not kept: the next test tries again and reports its own failure.
+  starting.catch(() => shared.delete(key))
   const server = await starting
   sharedChildren.add(server.process)
   return server
