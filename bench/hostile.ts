@@ -55,7 +55,9 @@ const only = textArgument("only", "").split(",").filter((kind) => kind !== "")
 const log = (text: string) => process.stderr.write(`hostile: ${text}\n`)
 
 const nickPart = "[A-Za-z][A-Za-z0-9_-]{0,23}"
-const protocolLine = new RegExp(`^(<${nickPart}> |\\* ${nickPart} |\\[pm\\] <${nickPart}> |\\[pm -> ${nickPart}\\] |\\*\\*\\* |! )`)
+const protocolLine = new RegExp(
+  `^(<${nickPart}> |\\* ${nickPart} |\\[pm\\] <${nickPart}> |\\[pm -> ${nickPart}\\] |\\*\\*\\* |! )`
+)
 const hasControl = (line: string): boolean =>
   Array.from(line).some((c) => {
     const code = c.codePointAt(0)!

@@ -119,7 +119,9 @@ export const run = async (options: LoadOptions): Promise<LoadResult> => {
     let start = 0
     for (let end = data.indexOf(10, start); end !== -1; end = data.indexOf(10, start)) {
       const isMessage = data[start] === 60 // "<"
-      if (isMessage || !receiver.welcomed || receiver.countsJoins) onLine(receiver, data.toString("latin1", start, end), now)
+      if (isMessage || !receiver.welcomed || receiver.countsJoins) {
+        onLine(receiver, data.toString("latin1", start, end), now)
+      }
       start = end + 1
     }
     receiver.partial = start === data.length ? undefined : data.subarray(start)
@@ -179,7 +181,10 @@ export const run = async (options: LoadOptions): Promise<LoadResult> => {
     receivers.push(...await Promise.all(batch))
   }
   const first = receivers[0]!
-  const joined = await waitUntil(() => welcomed === options.clients && first.joinsSeen >= options.clients - 1, "every join")
+  const joined = await waitUntil(
+    () => welcomed === options.clients && first.joinsSeen >= options.clients - 1,
+    "every join"
+  )
   const joinMillis = joined - joinStart
 
   options.onJoined?.()

@@ -173,5 +173,7 @@ const format = (n: number): string => Number.isInteger(n) ? String(n) : n.toFixe
 process.stdout.write("| scenario | figure | chat | baseline | chat ÷ baseline |\n| --- | --- | ---: | ---: | ---: |\n")
 for (const row of rows) {
   const ratio = row.baseline === 0 ? "–" : (row.chat / row.baseline).toFixed(2)
-  process.stdout.write(`| ${row.scenario} | ${row.figure} | ${format(row.chat)} | ${format(row.baseline)} | ${ratio} |\n`)
+  process.stdout.write(
+    `| ${row.scenario} | ${row.figure} | ${format(row.chat)} | ${format(row.baseline)} | ${ratio} |\n`
+  )
 }

@@ -93,7 +93,15 @@ const join = async (server: Server, nick: string, room: string, fromStart: boole
   // Lines that arrive before the member exists are the welcome: nothing to check yet.
   const holder: { member?: Member } = {}
   const client = await BenchClient.connect(server.port, onLineFor(() => holder.member, fromStart))
-  const member: Member = { nick, room, client, sequences: new Sequences(), sent: 0, ending: "here", droppedUnexpectedly: false }
+  const member: Member = {
+    nick,
+    room,
+    client,
+    sequences: new Sequences(),
+    sent: 0,
+    ending: "here",
+    droppedUnexpectedly: false
+  }
   holder.member = member
   client.send(`/nick ${nick}`)
   client.send(`/join ${room}`)
@@ -155,7 +163,9 @@ const main = async () => {
     warmupMs,
     liveHeap
   })
-  log(`server on port ${server.port}, ${minutes} min, ${stableCount} clients in ${roomCount} rooms, ${churnSlots} churners`)
+  log(
+    `server on port ${server.port}, ${minutes} min, ${stableCount} clients in ${roomCount} rooms, ${churnSlots} churners`
+  )
 
   for (let i = 0; i < stableCount; i += 50) {
     const batch = Array.from({ length: Math.min(50, stableCount - i) }, (_, k) => i + k)
@@ -172,7 +182,11 @@ const main = async () => {
   const started = performance.now()
   const samples: Array<{ readonly seconds: number; readonly rssMb: number; readonly cpuMs: number }> = []
   const sampler = setInterval(() => {
-    samples.push({ seconds: Math.round((performance.now() - started) / 1000), rssMb: server.rssMb(), cpuMs: server.cpuMs() })
+    samples.push({
+      seconds: Math.round((performance.now() - started) / 1000),
+      rssMb: server.rssMb(),
+      cpuMs: server.cpuMs()
+    })
     const sample = samples.at(-1)!
     if (sample.seconds % 60 < sampleSeconds) {
       latencyByMinute.push(currentMinute)
@@ -180,7 +194,9 @@ const main = async () => {
       const loop = server.loopDelays.at(-1)
       log(
         `${Math.round(sample.seconds / 60)} min: rss ${sample.rssMb} MB, ${latency.count} deliveries, ` +
-          `latency p99 ${latency.percentile(99)} ms, loop p99 ${loop?.p99 ?? "?"} ms, /who p99 ${probe.latency.percentile(99)} ms, ` +
+          `latency p99 ${latency.percentile(99)} ms, loop p99 ${loop?.p99 ?? "?"} ms, /who p99 ${
+            probe.latency.percentile(99)
+          } ms, ` +
           `churners so far ${churnerCount}`
       )
     }
@@ -215,7 +231,9 @@ const main = async () => {
 
   const afterWarmup = samples.filter((sample) => sample.seconds >= warmupMs / 1000)
   const baselineRss = median(afterWarmup.filter((sample) => sample.seconds < (2 * warmupMs) / 1000).map((s) => s.rssMb))
-  const endRss = median(samples.filter((sample) => sample.seconds >= minutes * 60 - warmupMs / 1000).map((s) => s.rssMb))
+  const endRss = median(
+    samples.filter((sample) => sample.seconds >= minutes * 60 - warmupMs / 1000).map((s) => s.rssMb)
+  )
   const slope = slopePerMinute(afterWarmup.map((sample) => [sample.seconds / 60, sample.rssMb] as const))
   const loop = server.loopDelays.at(-1)
   const heapAt = (seconds: number) =>
@@ -259,7 +277,10 @@ const main = async () => {
     serverCpuPercent: round((cpuMs / elapsed) * 100, 1),
     /** Minute by minute: latency p99 and max, the server's longest event-loop delay and GC pause, and its memory, in MB. */
     byMinute: latencyByMinute.map((minute, i) => {
-      const reports = server.loopDelays.slice(Math.round((i * 60) / sampleSeconds), Math.round(((i + 1) * 60) / sampleSeconds))
+      const reports = server.loopDelays.slice(
+        Math.round((i * 60) / sampleSeconds),
+        Math.round(((i + 1) * 60) / sampleSeconds)
+      )
       const last = reports.at(-1)
       const mb = (bytes: number | undefined) => round((bytes ?? 0) / 2 ** 20, 1)
       return {

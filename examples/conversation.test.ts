@@ -3,8 +3,8 @@
  * layer stands in for TCP, and the TestClock drives the idle timeout.
  */
 import { assert, it } from "@effect/vitest"
-import { Effect, Layer, TestClock } from "effect"
 import { ChatServer, ServerConfig, SocketMemory } from "chat"
+import { Effect, Layer, TestClock } from "effect"
 
 const TestChat = ChatServer.layer.pipe(
   Layer.provideMerge(SocketMemory.layer()),

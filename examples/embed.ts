@@ -5,8 +5,8 @@
  *   node --import tsx examples/embed.ts     (or compile it with your app)
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Effect, Layer, Schedule } from "effect"
 import { ChatServer, Hub } from "chat"
+import { Effect, Layer, Schedule } from "effect"
 
 /** Your app: here, a service that logs who is online every minute. */
 const Census = Layer.scopedDiscard(

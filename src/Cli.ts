@@ -6,10 +6,11 @@
 import { Command, Options } from "@effect/cli"
 import type * as SocketServer from "@effect/platform/SocketServer"
 import { Data, Effect, Layer, Logger, LogLevel, Option } from "effect"
-import * as ChatServer from "./ChatServer.js"
-import * as Client from "./Client.js"
+import * as Client from "./client/Client.js"
+import * as Backplane from "./hub/Backplane.js"
+import * as ChatServer from "./server/ChatServer.js"
+import * as ChatTcp from "./server/ChatTcp.js"
 import * as ServerConfig from "./ServerConfig.js"
-import * as SocketTcp from "./SocketTcp.js"
 
 /** The server could not listen; the reason in words (`address in use`). */
 export class ListenFailed extends Data.TaggedError("ListenFailed")<{
@@ -95,13 +96,9 @@ const serve = Command.make("serve", serveOptions, (options) =>
   Effect.gen(function*() {
     const config = yield* ServerConfig.make(options)
     const address = ChatServer.formatAddress({ _tag: "TcpAddress", hostname: options.host, port: options.port })
-    const server = ChatServer.layer.pipe(
-      Layer.provide(
-        SocketTcp.layer({ host: options.host, port: options.port }).pipe(
-          Layer.mapError((cause) => new ListenFailed({ address, cause }))
-        )
-      ),
-      Layer.provide(Layer.succeed(ServerConfig.ServerConfig, config))
+    const server = ChatTcp.layerWith({ host: options.host, port: options.port }, config).pipe(
+      Layer.mapError((cause) => new ListenFailed({ address, cause })),
+      Layer.provide(Backplane.layerMemory({ history: config.history }))
     )
     return yield* Layer.launch(server).pipe(
       options.verbose ? Logger.withMinimumLogLevel(LogLevel.Debug) : (self) => self
@@ -131,4 +128,3 @@ const chat = Command.make("chat").pipe(
 )
 
 export const run = Command.run(chat, { name: "chat", version: "0.1.0" })
-

@@ -29,7 +29,7 @@ const main = Cli.run(process.argv).pipe(
     ServerClosed: (error) => reportAndFail(error.message),
     InputFailed: (error) => reportAndFail(error.message),
     OutputFailed: (error) => reportAndFail(error.message)
-  }),
+  })
 )
 
 Console.consoleWith((console) => Console.withConsole(main, oneLineErrors(console))).pipe(

@@ -1,21 +1,29 @@
 /**
  * The public API for embedding the chat server in an Effect app.
  *
- * - `ChatServer.layer`: the server over any `SocketServer` you provide.
- * - `ChatServer.layerTcp(options)`: the server over TCP, ready to launch.
+ * - `ChatServer`: the server as Layers over any `SocketServer` you provide:
+ *   `layer` (the line protocol, one process), `layerOn` (on the backplane
+ *   you provide), `listener` (another protocol on another socket layer).
+ * - `ChatTcp`: the server over TCP, ready to launch.
  * - `ServerConfig`: every knob, its default and its validation.
+ * - `Backplane`: where the shared state and the order of events live; the
+ *   in-memory one (`Backplane.layerMemory`) is the default.
+ * - `Hub`: this node, with a `snapshot` for tests and operators.
  * - `SocketTcp` and `SocketMemory`: the two socket layers; the in-memory one
  *   is for tests, with the `TestClock`.
- * - `Hub`: the shared state, with a `snapshot` for tests and operators.
+ * - `LineProtocol`: the line protocol of PROTOCOL.md, as a `WireProtocol`.
+ * - `Domain`, `Command`, `Event`: the vocabulary those signatures speak.
  */
-export * as ChatServer from "./ChatServer.js"
-export * as Command from "./Command.js"
-export * as Domain from "./Domain.js"
-export * as Frame from "./Frame.js"
-export { Hub } from "./Hub.js"
-export type { Session } from "./Hub.js"
-export * as HubState from "./HubState.js"
-export * as Reply from "./Reply.js"
+export * as Command from "./domain/Command.js"
+export * as Domain from "./domain/Domain.js"
+export * as Event from "./domain/Event.js"
+export * as Backplane from "./hub/Backplane.js"
+export { Hub } from "./hub/Hub.js"
+export type { Session, Snapshot } from "./hub/Hub.js"
+export * as LineProtocol from "./protocol/line/LineProtocol.js"
+export type { WireProtocol } from "./protocol/WireProtocol.js"
+export * as ChatServer from "./server/ChatServer.js"
+export * as ChatTcp from "./server/ChatTcp.js"
 export * as ServerConfig from "./ServerConfig.js"
-export * as SocketMemory from "./SocketMemory.js"
-export * as SocketTcp from "./SocketTcp.js"
+export * as SocketMemory from "./socket/SocketMemory.js"
+export * as SocketTcp from "./socket/SocketTcp.js"

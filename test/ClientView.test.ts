@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { FastCheck, Option } from "effect"
-import * as ClientView from "../src/ClientView.js"
-import * as StyledText from "../src/StyledText.js"
+import * as ClientView from "../src/client/ClientView.js"
+import * as StyledText from "../src/client/StyledText.js"
 
 const { Received } = ClientView
 
@@ -15,16 +15,25 @@ describe("ClientView.classify", () => {
   it("tells the six kinds of line apart", () => {
     assert.deepStrictEqual(ClientView.classify("<bob> hi there"), Received.Message({ nick: "bob", text: "hi there" }))
     assert.deepStrictEqual(ClientView.classify("* bob waves"), Received.Action({ nick: "bob", text: "waves" }))
-    assert.deepStrictEqual(ClientView.classify("[pm] <bob> psst"), Received.PrivateReceived({ from: "bob", text: "psst" }))
+    assert.deepStrictEqual(
+      ClientView.classify("[pm] <bob> psst"),
+      Received.PrivateReceived({ from: "bob", text: "psst" })
+    )
     assert.deepStrictEqual(ClientView.classify("[pm -> bob] psst"), Received.PrivateSent({ to: "bob", text: "psst" }))
     assert.deepStrictEqual(ClientView.classify("*** bob joined #lobby"), Received.Notice({ text: "bob joined #lobby" }))
     assert.deepStrictEqual(ClientView.classify("! nick bob is taken"), Received.Error({ text: "nick bob is taken" }))
   })
 
   it("keeps text that looks like another kind inside a message", () => {
-    assert.deepStrictEqual(ClientView.classify("<bob> *** not a notice"), Received.Message({ nick: "bob", text: "*** not a notice" }))
+    assert.deepStrictEqual(
+      ClientView.classify("<bob> *** not a notice"),
+      Received.Message({ nick: "bob", text: "*** not a notice" })
+    )
     assert.deepStrictEqual(ClientView.classify("<bob> <eve> hi"), Received.Message({ nick: "bob", text: "<eve> hi" }))
-    assert.deepStrictEqual(ClientView.classify("[pm] <bob> [pm] x"), Received.PrivateReceived({ from: "bob", text: "[pm] x" }))
+    assert.deepStrictEqual(
+      ClientView.classify("[pm] <bob> [pm] x"),
+      Received.PrivateReceived({ from: "bob", text: "[pm] x" })
+    )
   })
 
   it("calls anything else Other", () => {
@@ -79,23 +88,41 @@ describe("ClientView.track", () => {
 
   it("takes back a chosen nick after reconnecting, not a guest one", () => {
     assert.deepStrictEqual(ClientView.chosenNick(alice), Option.some("alice"))
-    assert.deepStrictEqual(ClientView.chosenNick(after("*** welcome to chat, you are guest-1 in #lobby (1 here)")), Option.none())
+    assert.deepStrictEqual(
+      ClientView.chosenNick(after("*** welcome to chat, you are guest-1 in #lobby (1 here)")),
+      Option.none()
+    )
   })
 })
 
 describe("ClientView.echo", () => {
   it("shows your room message as the others see it", () => {
-    assert.deepStrictEqual(ClientView.echo("hello all", alice), Option.some(Received.Message({ nick: "alice", text: "hello all" })))
-    assert.deepStrictEqual(ClientView.echo("//etc/passwd", alice), Option.some(Received.Message({ nick: "alice", text: "/etc/passwd" })))
+    assert.deepStrictEqual(
+      ClientView.echo("hello all", alice),
+      Option.some(Received.Message({ nick: "alice", text: "hello all" }))
+    )
+    assert.deepStrictEqual(
+      ClientView.echo("//etc/passwd", alice),
+      Option.some(Received.Message({ nick: "alice", text: "/etc/passwd" }))
+    )
   })
 
   it("shows your action", () => {
-    assert.deepStrictEqual(ClientView.echo("/me waves", alice), Option.some(Received.Action({ nick: "alice", text: "waves" })))
-    assert.deepStrictEqual(ClientView.echo("/ME  waves", alice), Option.some(Received.Action({ nick: "alice", text: "waves" })))
+    assert.deepStrictEqual(
+      ClientView.echo("/me waves", alice),
+      Option.some(Received.Action({ nick: "alice", text: "waves" }))
+    )
+    assert.deepStrictEqual(
+      ClientView.echo("/ME  waves", alice),
+      Option.some(Received.Action({ nick: "alice", text: "waves" }))
+    )
   })
 
   it("cleans the text as the server does, and shows nothing the server ignores or answers", () => {
-    assert.deepStrictEqual(ClientView.echo("hi\u0007 there   ", alice), Option.some(Received.Message({ nick: "alice", text: "hi there" })))
+    assert.deepStrictEqual(
+      ClientView.echo("hi\u0007 there   ", alice),
+      Option.some(Received.Message({ nick: "alice", text: "hi there" }))
+    )
     assert.deepStrictEqual(ClientView.echo("   ", alice), Option.none())
     assert.deepStrictEqual(ClientView.echo("/me", alice), Option.none())
     assert.deepStrictEqual(ClientView.echo("/meow", alice), Option.none())
@@ -120,10 +147,21 @@ describe("ClientView.whyClosed", () => {
 })
 
 describe("ClientView.render", () => {
-  const plain = (line: string, session = alice) => StyledText.plain(ClientView.render(ClientView.classify(line), session).spans)
+  const plain = (line: string, session = alice) =>
+    StyledText.plain(ClientView.render(ClientView.classify(line), session).spans)
 
   it("shows every line as received when colour is off", () => {
-    for (const line of ["<bob> hi", "* bob waves", "[pm] <bob> psst", "[pm -> bob] psst", "*** bob joined #lobby", "! no such nick x", "odd"]) {
+    for (
+      const line of [
+        "<bob> hi",
+        "* bob waves",
+        "[pm] <bob> psst",
+        "[pm -> bob] psst",
+        "*** bob joined #lobby",
+        "! no such nick x",
+        "odd"
+      ]
+    ) {
       assert.strictEqual(plain(line), line)
     }
   })
@@ -185,7 +223,9 @@ describe("a server that sends control characters", () => {
   const hasControl = (text: string) => /\p{Cc}/u.test(text)
 
   it("cannot put them on the screen through a nick", () => {
-    for (const line of [`<x${esc}[2J> hi`, `* x${esc}[31m waves`, `[pm] <x${esc}]0;t\u0007> psst`, `[pm -> x${esc}c] hi`]) {
+    for (
+      const line of [`<x${esc}[2J> hi`, `* x${esc}[31m waves`, `[pm] <x${esc}]0;t\u0007> psst`, `[pm -> x${esc}c] hi`]
+    ) {
       const rendered = ClientView.render(ClientView.classify(line), alice)
       assert.isFalse(hasControl(StyledText.plain(rendered.spans)), JSON.stringify(line))
     }
@@ -205,7 +245,10 @@ describe("ClientView.prompt", () => {
   })
 
   it("follows the nick and room", () => {
-    const session = ["*** you are now bob", "*** joined #dev (1 here: bob)"].map(ClientView.classify).reduce(ClientView.track, alice)
+    const session = ["*** you are now bob", "*** joined #dev (1 here: bob)"].map(ClientView.classify).reduce(
+      ClientView.track,
+      alice
+    )
     assert.strictEqual(StyledText.plain(ClientView.prompt(session, true)), "[bob #dev] > ")
   })
 })

@@ -1,8 +1,8 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
-import * as Command from "../src/Command.js"
-import { Nick, RoomName } from "../src/Domain.js"
-import * as Reply from "../src/Reply.js"
+import * as Command from "../src/domain/Command.js"
+import { Nick, RoomName } from "../src/domain/Domain.js"
+import * as Reply from "../src/protocol/line/LineProtocol.js"
 
 const { Command: C } = Command
 

@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import type { NameKey } from "../src/Domain.js"
-import { DisconnectReason } from "../src/Domain.js"
-import type { Event, Output, View } from "../src/Event.js"
-import * as EventView from "../src/Event.js"
+import type { NameKey } from "../src/domain/Domain.js"
+import { DisconnectReason } from "../src/domain/Domain.js"
+import type { Event, Output, View } from "../src/domain/Event.js"
+import * as EventView from "../src/domain/Event.js"
 
 const lobby = "lobby" as NameKey
 const dev = "dev" as NameKey
@@ -161,8 +161,8 @@ describe("Event.see", () => {
       const replied: Event = { _tag: "Replied", client: me, text: "*** bye\n", count: 1, close: reason }
       const { out } = fold(me, [entered(me, lobby), replied])
       assert.deepStrictEqual(out, ["*** bye\n", { _tag: "Close", reason }])
-      assert.isFalse(EventView.isClose(out[0]!))
-      assert.isTrue(EventView.isClose(out[1]!))
+      assert.isFalse(EventView.isClose(out[0]))
+      assert.isTrue(EventView.isClose(out[1]))
     })
 
     it("reaches a client that has not entered a room yet", () => {

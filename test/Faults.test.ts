@@ -13,7 +13,6 @@ import { hasControl, isProtocolLine } from "./support/Protocol.js"
 
 type Client = SocketMemory.MemoryClient
 
-
 const messages = (lines: ReadonlyArray<string>, from: string) => lines.filter((line) => line.startsWith(`<${from}> `))
 
 /** Lines `i` = 1..count, each `prefix i` and some padding so that buffers fill quickly. */
@@ -59,8 +58,14 @@ describe("a reader that stops reading mid-flood", () => {
       const [first, ...others] = yield* Fiber.join(seenByReaders)
       const left = "*** guest-6 left #lobby (too slow)"
       // Every message of each sender, once, in the order sent; the stopper's leave notice once.
-      assert.deepStrictEqual(messages(first!, "guest-1"), [...numbered("a", count), "done"].map((t) => `<guest-1> ${t}`))
-      assert.deepStrictEqual(messages(first!, "guest-2"), [...numbered("b", count), "done"].map((t) => `<guest-2> ${t}`))
+      assert.deepStrictEqual(
+        messages(first!, "guest-1"),
+        [...numbered("a", count), "done"].map((t) => `<guest-1> ${t}`)
+      )
+      assert.deepStrictEqual(
+        messages(first!, "guest-2"),
+        [...numbered("b", count), "done"].map((t) => `<guest-2> ${t}`)
+      )
       assert.deepStrictEqual(first!.filter((line) => line.startsWith("*** ")), [left])
       // Every reader saw the very same sequence, and the flooders the same, less their own lines.
       for (const other of others) assert.deepStrictEqual(other, first)
@@ -101,7 +106,9 @@ describe("resets", () => {
 
       const got = yield* Fiber.join(seen)
       assert.deepStrictEqual(messages(got, "guest-1"), [...lines, "end"].map((t) => `<guest-1> ${t}`))
-      assert.deepStrictEqual(got.filter((line) => line.startsWith("***")), ["*** guest-2 left #lobby (connection closed)"])
+      assert.deepStrictEqual(got.filter((line) => line.startsWith("***")), [
+        "*** guest-2 left #lobby (connection closed)"
+      ])
       assert.deepStrictEqual(yield* sender.readLine, "*** guest-2 left #lobby (connection closed)")
       assert.strictEqual((yield* MemoryChat.snapshot).clients, 2)
     }).pipe(Effect.provide(MemoryChat.layer({ rate: 0, maxQueue: 100_000 }, { clientReadBuffer: 1 }))))
@@ -187,42 +194,46 @@ const garbage = (size: number, seed: number): Uint8Array => {
 }
 
 describe("garbage, NUL bytes and megabyte lines", () => {
-  it.scoped("reach nobody as control characters; the sender gets one error per long line and stays", () =>
-    Effect.gen(function*() {
-      const sender = yield* MemoryChat.connect
-      const reader = yield* MemoryChat.connect
-      yield* sender.readLine
+  it.scoped(
+    "reach nobody as control characters; the sender gets one error per long line and stays",
+    () =>
+      Effect.gen(function*() {
+        const sender = yield* MemoryChat.connect
+        const reader = yield* MemoryChat.connect
+        yield* sender.readLine
 
-      const noise = garbage(256 * 1024, 42)
-      const megabyte = new Uint8Array(1024 * 1024).fill(0x41)
-      const seen = yield* reader.readUntil((line) => line === "<guest-1> still here").pipe(Effect.fork)
-      yield* sender.send(noise)
-      yield* sender.send("\n\u0000\u0000\u0000\n")
-      // A megabyte line, in reads of 64 KB, twice: one with `\n`, one with `\r\n`.
-      for (const end of ["\n", "\r\n"]) {
-        for (let at = 0; at < megabyte.length; at += 65_536) yield* sender.send(megabyte.subarray(at, at + 65_536))
-        yield* sender.send(end)
-      }
-      yield* sender.sendLine("still here")
+        const noise = garbage(256 * 1024, 42)
+        const megabyte = new Uint8Array(1024 * 1024).fill(0x41)
+        const seen = yield* reader.readUntil((line) => line === "<guest-1> still here").pipe(Effect.fork)
+        yield* sender.send(noise)
+        yield* sender.send("\n\u0000\u0000\u0000\n")
+        // A megabyte line, in reads of 64 KB, twice: one with `\n`, one with `\r\n`.
+        for (const end of ["\n", "\r\n"]) {
+          for (let at = 0; at < megabyte.length; at += 65_536) yield* sender.send(megabyte.subarray(at, at + 65_536))
+          yield* sender.send(end)
+        }
+        yield* sender.sendLine("still here")
 
-      const got = yield* Fiber.join(seen)
-      assert.isAbove(got.length, 1000)
-      for (const line of got) {
-        assert.isTrue(isProtocolLine(line), JSON.stringify(line))
-        assert.isFalse(hasControl(line), JSON.stringify(line))
-      }
-      // Lines over 4096 bytes, counted in the raw bytes as PROTOCOL.md counts them (the
-      // noise's unterminated tail is ended by the next \n), and the two megabyte lines.
-      const raw = Buffer.from(noise).toString("latin1").split("\n")
-      const long = raw.filter((line) => line.replace(/\r$/, "").length > 4096).length + 2
-      const toSender = yield* sync(sender)
-      assert.strictEqual(toSender.filter((line) => line === "! line too long (max 4096 bytes)").length, long)
-      assert.strictEqual(toSender.at(-1), "*** in #lobby: guest-1, guest-2")
-    }).pipe(
-      // No flood control, and a queue that holds the whole burst: the noise is
-      // some 7,000 lines read at once, more than the default `--max-queue`.
-      Effect.provide(MemoryChat.layer({ rate: 0, maxQueue: 100_000 }))
-    ), 30_000)
+        const got = yield* Fiber.join(seen)
+        assert.isAbove(got.length, 1000)
+        for (const line of got) {
+          assert.isTrue(isProtocolLine(line), JSON.stringify(line))
+          assert.isFalse(hasControl(line), JSON.stringify(line))
+        }
+        // Lines over 4096 bytes, counted in the raw bytes as PROTOCOL.md counts them (the
+        // noise's unterminated tail is ended by the next \n), and the two megabyte lines.
+        const raw = Buffer.from(noise).toString("latin1").split("\n")
+        const long = raw.filter((line) => line.replace(/\r$/, "").length > 4096).length + 2
+        const toSender = yield* sync(sender)
+        assert.strictEqual(toSender.filter((line) => line === "! line too long (max 4096 bytes)").length, long)
+        assert.strictEqual(toSender.at(-1), "*** in #lobby: guest-1, guest-2")
+      }).pipe(
+        // No flood control, and a queue that holds the whole burst: the noise is
+        // some 7,000 lines read at once, more than the default `--max-queue`.
+        Effect.provide(MemoryChat.layer({ rate: 0, maxQueue: 100_000 }))
+      ),
+    30_000
+  )
 })
 
 describe("connections opened to the limit and more", () => {
@@ -283,6 +294,8 @@ describe("shutdown while a flood is in progress, with a stalled client", () => {
       assert.deepStrictEqual(relayed, relayed.map((_, i) => `<guest-1> flood ${i + 1}`))
       assert.deepStrictEqual(yield* Fiber.join(flooding), ["*** server shutting down"])
       const stalledGot = yield* stalled.readToEnd
-      assert.isTrue(stalledGot.every((line) => line.startsWith("<guest-1> flood ") || line === "*** server shutting down"))
+      assert.isTrue(
+        stalledGot.every((line) => line.startsWith("<guest-1> flood ") || line === "*** server shutting down")
+      )
     }), 30_000)
 })

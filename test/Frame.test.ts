@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { FastCheck } from "effect"
-import * as Frame from "../src/Frame.js"
+import * as Frame from "../src/protocol/Frame.js"
 
 const encoder = new TextEncoder()
 const bytes = (text: string): Uint8Array => encoder.encode(text)
@@ -283,7 +283,8 @@ describe("Frame.decoder", () => {
           FastCheck.record({
             // Bytes from a small alphabet, so lines, \r, \n and broken UTF-8 are frequent.
             input: FastCheck.constant(
-              Uint8Array.from(raw, (b) => [0x61, 0x0d, 0x0a, 0x0d, 0x0a, 0xff, 0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80][b % 12]!)
+              Uint8Array.from(raw, (b) =>
+                [0x61, 0x0d, 0x0a, 0x0d, 0x0a, 0xff, 0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80][b % 12]!)
             ),
             cuts: FastCheck.uniqueArray(FastCheck.nat(raw.length), { maxLength: 8 }),
             maxBytes: FastCheck.integer({ min: 1, max: 8 })

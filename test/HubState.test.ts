@@ -1,12 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Either, FastCheck, HashMap, Option } from "effect"
-import * as Command from "../src/Command.js"
-import type { ClientId, NameKey } from "../src/Domain.js"
-import { DisconnectReason } from "../src/Domain.js"
-import type { Event, Output } from "../src/Event.js"
-import * as EventView from "../src/Event.js"
-import * as HubState from "../src/HubState.js"
-import * as Reply from "../src/Reply.js"
+import * as Command from "../src/domain/Command.js"
+import type { ClientId, NameKey } from "../src/domain/Domain.js"
+import { DisconnectReason } from "../src/domain/Domain.js"
+import type { Event, Output } from "../src/domain/Event.js"
+import * as EventView from "../src/domain/Event.js"
+import * as HubState from "../src/hub/HubState.js"
+import * as Reply from "../src/protocol/line/LineProtocol.js"
 
 // ---------------------------------------------------------------------------
 // A chat without sockets: the pure transitions, driven the way `Connection`

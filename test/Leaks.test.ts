@@ -88,7 +88,10 @@ const idle = (i: number) =>
 
 /** What the witness makes of a line: why someone came or went, or the line itself if it is none of those. */
 const classify = (line: string): string => {
-  const match = /^\*\*\* \S+ (?:(joined #lobby)|(is now) \S+|left #lobby \((too slow|idle|quit|connection closed|joined))/.exec(line)
+  const match =
+    /^\*\*\* \S+ (?:(joined #lobby)|(is now) \S+|left #lobby \((too slow|idle|quit|connection closed|joined))/.exec(
+      line
+    )
   return match === null ? `unexpected: ${line}` : match[1] ?? match[2] ?? match[3]!
 }
 

@@ -12,10 +12,9 @@ import {
   RoomName,
   UnknownCommand,
   Usage
-} from "../src/Domain.js"
-import * as Reply from "../src/Reply.js"
+} from "../src/domain/Domain.js"
+import * as Reply from "../src/protocol/line/LineProtocol.js"
 import { hasControl } from "./support/Protocol.js"
-
 
 const codePoints = (from: number, to: number): Array<string> =>
   Array.from({ length: to - from + 1 }, (_, i) => String.fromCodePoint(from + i))
@@ -212,7 +211,16 @@ describe("Reply notices", () => {
       assert.isTrue(line.endsWith("\n"), JSON.stringify(line))
       assert.strictEqual(line.indexOf("\n"), line.length - 1, JSON.stringify(line))
     }
-    const syntaxes = ["/nick NAME", "/join ROOM", "/rooms", "/who", "/msg NICK TEXT", "/me TEXT", "/quit [REASON]", "/help"]
+    const syntaxes = [
+      "/nick NAME",
+      "/join ROOM",
+      "/rooms",
+      "/who",
+      "/msg NICK TEXT",
+      "/me TEXT",
+      "/quit [REASON]",
+      "/help"
+    ]
     for (const syntax of syntaxes) {
       assert.isTrue(
         Reply.help.some((line) => line.startsWith(`*** ${syntax} `)),

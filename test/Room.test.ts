@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Chunk, HashSet } from "effect"
-import { RoomName } from "../src/Domain.js"
-import * as Room from "../src/Room.js"
+import { RoomName } from "../src/domain/Domain.js"
+import * as Room from "../src/hub/Room.js"
 
 const members = (room: Room.Room): Array<number> => Array.from(HashSet.values(room.members)).sort((a, b) => a - b)
 
@@ -51,7 +51,11 @@ describe("Room", () => {
     })
 
     it("keeps the last H lines in their order", () => {
-      assert.deepStrictEqual(Room.recent(recordAll(Room.make(RoomName("r")), lines, 3), 3), ["<b> 3\n", "<a> 4\n", "* b 5\n"])
+      assert.deepStrictEqual(Room.recent(recordAll(Room.make(RoomName("r")), lines, 3), 3), [
+        "<b> 3\n",
+        "<a> 4\n",
+        "* b 5\n"
+      ])
     })
 
     it("keeps one line with H = 1", () => {

@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { FastCheck } from "effect"
-import * as DisplayWidth from "../src/DisplayWidth.js"
-import * as Screen from "../src/Screen.js"
-import * as StyledText from "../src/StyledText.js"
+import * as DisplayWidth from "../src/client/DisplayWidth.js"
+import * as Screen from "../src/client/Screen.js"
+import * as StyledText from "../src/client/StyledText.js"
 import { VirtualTerminal } from "./support/VirtualTerminal.js"
 
 const prompt = [StyledText.span("[alice #lobby] > ")] // 17 columns
@@ -112,7 +112,9 @@ class Session {
   }
 
   draw(above: ReadonlyArray<string>, input: string, cursor: number): void {
-    const rows = above.flatMap((line) => StyledText.wrap([StyledText.span(line)], this.columns, 6).map(StyledText.plain))
+    const rows = above.flatMap((line) =>
+      StyledText.wrap([StyledText.span(line)], this.columns, 6).map(StyledText.plain)
+    )
     const frame = Screen.layout(prompt, input, cursor, this.columns, false)
     this.terminal.write(Screen.draw(this.frame, rows, frame))
     this.frame = frame

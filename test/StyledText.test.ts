@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { FastCheck } from "effect"
-import * as DisplayWidth from "../src/DisplayWidth.js"
-import * as StyledText from "../src/StyledText.js"
+import * as DisplayWidth from "../src/client/DisplayWidth.js"
+import * as StyledText from "../src/client/StyledText.js"
 
 const { span } = StyledText
 
@@ -62,19 +62,27 @@ describe("StyledText.wrap", () => {
     ])
   })
 
-  const word = FastCheck.array(FastCheck.constantFrom("a", "b", "日", "😀", "e\u0301", "-"), { minLength: 1, maxLength: 12 })
+  const word = FastCheck.array(FastCheck.constantFrom("a", "b", "日", "😀", "e\u0301", "-"), {
+    minLength: 1,
+    maxLength: 12
+  })
     .map((parts) => parts.join(""))
   const line = FastCheck.array(word, { maxLength: 15 }).map((words) => words.join(" "))
 
   it("gives rows no wider than the terminal, and loses no character", () => {
     FastCheck.assert(
-      FastCheck.property(line, FastCheck.integer({ min: 2, max: 30 }), FastCheck.nat({ max: 10 }), (text, columns, indent) => {
-        const wrapped = StyledText.wrap([span(text)], columns, indent)
-        for (const row of wrapped) assert.isAtMost(StyledText.width(row), columns, JSON.stringify(row))
-        const kept = wrapped.map(StyledText.plain).join(" ").split(" ").filter((w) => w !== "").join("")
-        assert.strictEqual(kept, text.split(" ").join(""))
-        assert.isTrue(wrapped.every((row) => DisplayWidth.graphemes(StyledText.plain(row)).length > 0 || text === ""))
-      })
+      FastCheck.property(
+        line,
+        FastCheck.integer({ min: 2, max: 30 }),
+        FastCheck.nat({ max: 10 }),
+        (text, columns, indent) => {
+          const wrapped = StyledText.wrap([span(text)], columns, indent)
+          for (const row of wrapped) assert.isAtMost(StyledText.width(row), columns, JSON.stringify(row))
+          const kept = wrapped.map(StyledText.plain).join(" ").split(" ").filter((w) => w !== "").join("")
+          assert.strictEqual(kept, text.split(" ").join(""))
+          assert.isTrue(wrapped.every((row) => DisplayWidth.graphemes(StyledText.plain(row)).length > 0 || text === ""))
+        }
+      )
     )
   })
 })

@@ -6,10 +6,10 @@
  * socket is always woken.
  */
 import { Effect } from "effect"
-import { afterEach, describe, expect, it } from "vitest"
 import * as Net from "node:net"
-import * as DirectWrite from "../../src/DirectWrite.js"
-import * as SocketTcp from "../../src/SocketTcp.js"
+import { afterEach, describe, expect, it } from "vitest"
+import * as DirectWrite from "../../src/socket/DirectWrite.js"
+import * as SocketTcp from "../../src/socket/SocketTcp.js"
 
 const open: Array<Net.Socket | Net.Server> = []
 afterEach(() => {

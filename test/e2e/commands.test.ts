@@ -20,7 +20,11 @@ const clients = async (count: number) => {
 }
 
 /** Renames `client` and waits for its confirmation; `others` read the notice. */
-const rename = async (client: LineClient & { readonly nick: string }, nick: string, others: ReadonlyArray<LineClient>) => {
+const rename = async (
+  client: LineClient & { readonly nick: string },
+  nick: string,
+  others: ReadonlyArray<LineClient>
+) => {
   client.send(`/nick ${nick}`)
   expect(await client.line()).toBe(`*** you are now ${nick}`)
   for (const other of others) expect(await other.line()).toBe(`*** ${client.nick} is now ${nick}`)
@@ -268,7 +272,16 @@ describe("/help", () => {
     const lines = await alice!.until((line) => line.startsWith("*** in #"))
     const help = lines.slice(0, -1)
     for (const line of help) expect(line).toMatch(/^\*\*\* /)
-    const syntax = ["/nick NAME", "/join ROOM", "/rooms", "/who", "/msg NICK TEXT", "/me TEXT", "/quit [REASON]", "/help"]
+    const syntax = [
+      "/nick NAME",
+      "/join ROOM",
+      "/rooms",
+      "/who",
+      "/msg NICK TEXT",
+      "/me TEXT",
+      "/quit [REASON]",
+      "/help"
+    ]
     for (const command of syntax) {
       expect(help.filter((line) => line.startsWith(`*** ${command}`)), command).toHaveLength(1)
     }
@@ -315,7 +328,19 @@ describe("command syntax", () => {
 
   it("errors never close the connection", async () => {
     const { all: [alice, bob] } = await clients(2)
-    for (const line of ["/foo", "/msg", "/nick 9lives", "/nick", "/join a b", "/join", "/me", "/msg nobody x", "/join lobby"]) {
+    for (
+      const line of [
+        "/foo",
+        "/msg",
+        "/nick 9lives",
+        "/nick",
+        "/join a b",
+        "/join",
+        "/me",
+        "/msg nobody x",
+        "/join lobby"
+      ]
+    ) {
       alice!.send(line)
       expect(await alice!.line()).toMatch(/^! /)
     }

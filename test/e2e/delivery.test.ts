@@ -110,11 +110,18 @@ describe("ordering", () => {
     a!.send("/quit done")
     const seenByC = await untilBoth(c!, "*** guest-1 left #lobby (quit: done)", "*** bee is now bea")
     const fromA = seenByC.filter((line) => /^(<guest-1> |\* guest-1 )/.test(line))
-    expect(fromA).toEqual(script.map((text) => text.startsWith("/me ") ? `* guest-1 ${text.slice(4)}` : `<guest-1> ${text}`))
+    expect(fromA).toEqual(
+      script.map((text) => text.startsWith("/me ") ? `* guest-1 ${text.slice(4)}` : `<guest-1> ${text}`)
+    )
     const seenByB = await untilBoth(b!, "*** guest-1 left #lobby (quit: done)", "*** you are now bea")
     // b sees exactly c's lines from guest-1, in c's order, and its own rename as a reply.
-    expect(seenByB.filter((line) => line.includes("guest-1"))).toEqual(seenByC.filter((line) => line.includes("guest-1")))
-    expect(seenByB.filter((line) => line.startsWith("*** you are now"))).toEqual(["*** you are now bee", "*** you are now bea"])
+    expect(seenByB.filter((line) => line.includes("guest-1"))).toEqual(
+      seenByC.filter((line) => line.includes("guest-1"))
+    )
+    expect(seenByB.filter((line) => line.startsWith("*** you are now"))).toEqual([
+      "*** you are now bee",
+      "*** you are now bea"
+    ])
   })
 })
 

@@ -8,9 +8,9 @@
 import { readFileSync } from "node:fs"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
+import { hasControl } from "../support/Protocol.js"
 import type { ServerProcess } from "../support/ServerProcess.js"
 import { startServer, stopAllProcesses, stopTestProcesses } from "../support/ServerProcess.js"
-import { hasControl } from "../support/Protocol.js"
 
 afterEach(async () => {
   destroyAllClients()
@@ -18,7 +18,6 @@ afterEach(async () => {
   expect(takeStrayLines()).toEqual([])
 })
 afterAll(stopAllProcesses)
-
 
 /** The server's resident memory, from /proc, in MB. */
 const rssMb = (server: ServerProcess): number => {
@@ -192,42 +191,46 @@ const garbage = (size: number, seed: number): Buffer => {
 }
 
 describe("garbage, NUL bytes and megabyte lines", () => {
-  it("reach nobody as control characters; the sender gets one error per long line, and the server holds no more than a line", async () => {
-    const server = await startServer(["--rate", "0"])
-    const [sender, reader] = await LineClient.group(server.port, 2)
-    const rssBefore = rssMb(server)
-    const noise = garbage(256 * 1024, 7)
-    await sender!.write(noise)
-    await sender!.write("\n\0\0\0\n\0\r\n")
-    const megabyte = "M".repeat(1024 * 1024)
-    await sender!.write(`${megabyte}\n${megabyte}\r\n`)
-    // 256 MB without a newline: read and thrown away as it arrives, never held. (What the server
-    // reads is garbage until collected: its memory grows by some 50 MB whether the line is 64 MB or
-    // 256 MB; holding the line would take 256 MB more.)
-    let rssMax = rssBefore
-    const sampler = setInterval(() => {
-      rssMax = Math.max(rssMax, rssMb(server))
-    }, 10)
-    const chunk = Buffer.alloc(1024 * 1024, 0x4e)
-    for (let i = 0; i < 256; i++) await sender!.write(chunk)
-    clearInterval(sampler)
-    sender!.send("")
-    sender!.send("still here")
+  it(
+    "reach nobody as control characters; the sender gets one error per long line, and the server holds no more than a line",
+    async () => {
+      const server = await startServer(["--rate", "0"])
+      const [sender, reader] = await LineClient.group(server.port, 2)
+      const rssBefore = rssMb(server)
+      const noise = garbage(256 * 1024, 7)
+      await sender!.write(noise)
+      await sender!.write("\n\0\0\0\n\0\r\n")
+      const megabyte = "M".repeat(1024 * 1024)
+      await sender!.write(`${megabyte}\n${megabyte}\r\n`)
+      // 256 MB without a newline: read and thrown away as it arrives, never held. (What the server
+      // reads is garbage until collected: its memory grows by some 50 MB whether the line is 64 MB or
+      // 256 MB; holding the line would take 256 MB more.)
+      let rssMax = rssBefore
+      const sampler = setInterval(() => {
+        rssMax = Math.max(rssMax, rssMb(server))
+      }, 10)
+      const chunk = Buffer.alloc(1024 * 1024, 0x4e)
+      for (let i = 0; i < 256; i++) await sender!.write(chunk)
+      clearInterval(sampler)
+      sender!.send("")
+      sender!.send("still here")
 
-    const got = await reader!.until((line) => line === "<guest-1> still here", 30_000)
-    expect(got.length).toBeGreaterThan(1_000)
-    for (const line of got) {
-      expect(line.startsWith("<guest-1> ") || line.startsWith("* guest-1 "), JSON.stringify(line)).toBe(true)
-      expect(hasControl(line), JSON.stringify(line)).toBe(false)
-    }
-    // Lines over 4096 bytes, counted in the raw bytes as PROTOCOL.md counts them (the noise's
-    // unterminated tail is ended by the next \n): none in the noise, then the three long ones.
-    const long = noise.toString("latin1").split("\n").filter((line) => line.replace(/\r$/, "").length > 4096).length
-    const toSender = await sender!.sync()
-    expect(toSender.filter((line) => line === "! line too long (max 4096 bytes)")).toHaveLength(long + 3)
-    expect(toSender.filter((line) => !line.startsWith("! "))).toEqual(["*** in #lobby: guest-1, guest-2"])
-    expect(rssMax - rssBefore).toBeLessThan(128)
-  }, 60_000)
+      const got = await reader!.until((line) => line === "<guest-1> still here", 30_000)
+      expect(got.length).toBeGreaterThan(1_000)
+      for (const line of got) {
+        expect(line.startsWith("<guest-1> ") || line.startsWith("* guest-1 "), JSON.stringify(line)).toBe(true)
+        expect(hasControl(line), JSON.stringify(line)).toBe(false)
+      }
+      // Lines over 4096 bytes, counted in the raw bytes as PROTOCOL.md counts them (the noise's
+      // unterminated tail is ended by the next \n): none in the noise, then the three long ones.
+      const long = noise.toString("latin1").split("\n").filter((line) => line.replace(/\r$/, "").length > 4096).length
+      const toSender = await sender!.sync()
+      expect(toSender.filter((line) => line === "! line too long (max 4096 bytes)")).toHaveLength(long + 3)
+      expect(toSender.filter((line) => !line.startsWith("! "))).toEqual(["*** in #lobby: guest-1, guest-2"])
+      expect(rssMax - rssBefore).toBeLessThan(128)
+    },
+    60_000
+  )
 })
 
 describe("connections opened to the limit and more", () => {
@@ -275,7 +278,9 @@ describe("shutdown while a flood is in progress", () => {
     // Each flooder's lines arrived whole and in order, from its first up to where the shutdown cut them.
     for (const [k, flooder] of flooders.entries()) {
       expect(await flooder.closed()).toContain("*** server shutting down")
-      const numbers = got.filter((line) => line.startsWith(`<guest-${k + 2}> `)).map((line) => Number(line.split(" ")[2]))
+      const numbers = got.filter((line) => line.startsWith(`<guest-${k + 2}> `)).map((line) =>
+        Number(line.split(" ")[2])
+      )
       expect(numbers.length).toBeGreaterThan(0)
       expect(numbers).toEqual(numbers.map((_, i) => i + 1))
     }

@@ -76,7 +76,9 @@ describe("300 TCP connections of every kind", () => {
     const reasons = new Map<string, number>()
     witness.observe((line) => {
       const reason = /^\*\*\* \S+ left #lobby \((too slow|idle|quit|connection closed|joined #\S+)/.exec(line)?.[1]
-      if (reason !== undefined) reasons.set(reason.replace(/ #\S+/, ""), (reasons.get(reason.replace(/ #\S+/, "")) ?? 0) + 1)
+      if (reason !== undefined) {
+        reasons.set(reason.replace(/ #\S+/, ""), (reasons.get(reason.replace(/ #\S+/, "")) ?? 0) + 1)
+      }
     })
     const flooder = await connected(port)
     flooder.send("/join flood")

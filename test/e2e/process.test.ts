@@ -46,7 +46,7 @@ describe.concurrent("shutdown", () => {
       }
       const exit = await stopping
       expect(exit.code).toBe(0)
-    expect(exit.ms).toBeLessThan(5_000)
+      expect(exit.ms).toBeLessThan(5_000)
     })
   }
 
@@ -93,11 +93,13 @@ describe.concurrent("shutdown", () => {
 })
 
 describe.concurrent("bad options", () => {
-  for (const [name, args] of [
-    ["--port 70000", ["--port", "70000"]],
-    ["--rate -1", ["--rate", "-1"]],
-    ["--frob", ["--frob"]]
-  ] as const) {
+  for (
+    const [name, args] of [
+      ["--port 70000", ["--port", "70000"]],
+      ["--rate -1", ["--rate", "-1"]],
+      ["--frob", ["--frob"]]
+    ] as const
+  ) {
     // "Nothing listening" is the absence of `listening on`: once the process has exited, a
     // connection test would pass whatever it had done.
     it(`${name}: one line on stderr, exit 1, nothing listening`, async ({ expect }) => {

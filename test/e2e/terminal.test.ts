@@ -7,11 +7,20 @@
  */
 import { afterAll, afterEach, describe, expect, it } from "vitest"
 import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
-import { chatBin, freePort, sharedServer, startServer, stopAllProcesses, stopTestProcesses } from "../support/ServerProcess.js"
+import {
+  chatBin,
+  freePort,
+  sharedServer,
+  startServer,
+  stopAllProcesses,
+  stopTestProcesses
+} from "../support/ServerProcess.js"
 import { closeAllPanes, hasTmux, TmuxPane } from "../support/Tmux.js"
 
 if (!hasTmux) {
-  console.warn("test/e2e/terminal.test.ts: tmux is not installed, so the terminal tests are skipped (apt-get install tmux)")
+  console.warn(
+    "test/e2e/terminal.test.ts: tmux is not installed, so the terminal tests are skipped (apt-get install tmux)"
+  )
 }
 
 afterEach(async () => {
@@ -22,8 +31,10 @@ afterEach(async () => {
 })
 afterAll(stopAllProcesses)
 
-const connect = (port: number, ...args: Array<string>) =>
-  [process.execPath, chatBin, "connect", "--port", String(port), ...args]
+const connect = (
+  port: number,
+  ...args: Array<string>
+) => [process.execPath, chatBin, "connect", "--port", String(port), ...args]
 
 /** The index of the row that is exactly `text`, or -1. */
 const rowOf = (screen: ReadonlyArray<string>, text: string): number => screen.indexOf(text)
@@ -33,7 +44,10 @@ describe.skipIf(!hasTmux)("chat connect at a terminal", () => {
     const server = await sharedServer()
     const [bob] = await LineClient.group(server.port, 1)
     const pane = await TmuxPane.start(connect(server.port, "--nick", "alice"), { columns: 100, rows: 20 })
-    await pane.waitFor("the prompt, after /who", (s) => s.includes("*** in #lobby: alice, guest-1") && s.includes("[alice #lobby] >"))
+    await pane.waitFor(
+      "the prompt, after /who",
+      (s) => s.includes("*** in #lobby: alice, guest-1") && s.includes("[alice #lobby] >")
+    )
     expect(await bob!.take(2)).toEqual(["*** guest-2 joined #lobby", "*** guest-2 is now alice"])
 
     await pane.type("hello wor")
@@ -68,7 +82,10 @@ describe.skipIf(!hasTmux)("chat connect at a terminal", () => {
     bob!.send("/nick bob")
     await bob!.line()
     const pane = await TmuxPane.start(connect(server.port), { columns: 80, rows: 20 })
-    await pane.waitFor("the prompt", (s) => s.includes("*** in #lobby: bob, guest-1") && s.includes("[guest-1 #lobby] >"))
+    await pane.waitFor(
+      "the prompt",
+      (s) => s.includes("*** in #lobby: bob, guest-1") && s.includes("[guest-1 #lobby] >")
+    )
 
     await pane.type("/ni")
     await pane.press("Tab")
@@ -80,7 +97,11 @@ describe.skipIf(!hasTmux)("chat connect at a terminal", () => {
     await pane.press("Tab")
     await pane.waitFor("the completed nick", (s) => s.includes("[carol #lobby] > hi bob"))
     await pane.press("Enter")
-    expect(await bob!.until((line) => line.startsWith("<carol>"))).toEqual(["*** guest-1 joined #lobby", "*** guest-1 is now carol", "<carol> hi bob"])
+    expect(await bob!.until((line) => line.startsWith("<carol>"))).toEqual([
+      "*** guest-1 joined #lobby",
+      "*** guest-1 is now carol",
+      "<carol> hi bob"
+    ])
 
     await pane.type("/join dev")
     await pane.press("Enter")
@@ -151,7 +172,10 @@ describe.skipIf(!hasTmux)("chat connect at a terminal", () => {
     bob!.send("hello")
     await coloured.type("/nick 9")
     await coloured.press("Enter")
-    await coloured.waitFor("bob's line and the error", (s) => s.includes("<guest-1> hello") && s.some((row) => row.startsWith("! ")))
+    await coloured.waitFor(
+      "bob's line and the error",
+      (s) => s.includes("<guest-1> hello") && s.some((row) => row.startsWith("! "))
+    )
     await plain.waitFor("bob's line", (s) => s.includes("<guest-1> hello"))
 
     // `capture-pane -e` writes an attribute where it changes, so these are the starts of styled runs.
@@ -165,7 +189,9 @@ describe.skipIf(!hasTmux)("chat connect at a terminal", () => {
   it("leaves on Ctrl-C with the terminal restored", async () => {
     const server = await sharedServer()
     const [bob] = await LineClient.group(server.port, 1)
-    const script = `${connect(server.port, "--nick", "alice").map((arg) => `'${arg}'`).join(" ")}; echo "exit=$?"; stty -a`
+    const script = `${
+      connect(server.port, "--nick", "alice").map((arg) => `'${arg}'`).join(" ")
+    }; echo "exit=$?"; stty -a`
     const pane = await TmuxPane.start(["sh", "-c", script])
     await pane.waitFor("the prompt", (s) => s.includes("[alice #lobby] >"))
     await pane.type("half a thought")
@@ -209,9 +235,12 @@ describe.skipIf(!hasTmux)("chat connect at a terminal", () => {
     await pane.type("still typing")
 
     await first.stop("SIGTERM")
-    await pane.waitFor("the lost connection", (s) =>
-      s.includes("*** connection lost: server shutting down; reconnecting") &&
-      s.includes("[alice #dev offline] > still typing"))
+    await pane.waitFor(
+      "the lost connection",
+      (s) =>
+        s.includes("*** connection lost: server shutting down; reconnecting") &&
+        s.includes("[alice #dev offline] > still typing")
+    )
 
     const second = await startServer([], { port })
     // Alice may be back first: the watcher must not need an empty server.

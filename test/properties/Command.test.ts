@@ -5,8 +5,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Either, FastCheck } from "effect"
-import * as Command from "../../src/Command.js"
-import * as Reply from "../../src/Reply.js"
+import * as Command from "../../src/domain/Command.js"
+import * as Reply from "../../src/protocol/line/LineProtocol.js"
 
 /** A parse outcome as plain data: the command or the mistake, with its fields. */
 type Outcome = ReadonlyArray<string | undefined>
@@ -110,7 +110,10 @@ const commandWord = FastCheck.oneof(
       FastCheck.oneof(FastCheck.constant(name.slice(0, -1)), FastCheck.constant(`${name}x`))
     )
   },
-  { weight: 1, arbitrary: FastCheck.string({ unit: FastCheck.constantFrom("a", "z", "é", "/", "#", "1"), maxLength: 6 }) }
+  {
+    weight: 1,
+    arbitrary: FastCheck.string({ unit: FastCheck.constantFrom("a", "z", "é", "/", "#", "1"), maxLength: 6 })
+  }
 )
 
 const blanks = FastCheck.string({ unit: FastCheck.constantFrom(" ", "\t"), minLength: 1, maxLength: 3 })
@@ -140,7 +143,11 @@ const nameLike = FastCheck.oneof(
   // Characters PROTOCOL.md does not allow in names.
   {
     weight: 1,
-    arbitrary: FastCheck.string({ unit: FastCheck.constantFrom("a", ".", "é", "😀", "#", "!", "\u00a0"), minLength: 1, maxLength: 6 })
+    arbitrary: FastCheck.string({
+      unit: FastCheck.constantFrom("a", ".", "é", "😀", "#", "!", "\u00a0"),
+      minLength: 1,
+      maxLength: 6
+    })
   }
 )
 const argument = FastCheck.oneof(
@@ -160,8 +167,7 @@ const commandLine = FastCheck.tuple(
 ).map(([word, args]) => `/${word}${args.map(([gap, arg]) => gap + arg).join("")}`)
 
 /** What the parser is given: a line as cleaned by the server, never empty. */
-const cleaned = (arbitrary: FastCheck.Arbitrary<string>) =>
-  arbitrary.map(Reply.clean).filter((line) => line !== "")
+const cleaned = (arbitrary: FastCheck.Arbitrary<string>) => arbitrary.map(Reply.clean).filter((line) => line !== "")
 
 describe("Command.parse, for any line", () => {
   it.prop(

@@ -6,7 +6,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { FastCheck } from "effect"
-import * as Frame from "../../src/Frame.js"
+import * as Frame from "../../src/protocol/Frame.js"
 
 const encoder = new TextEncoder()
 
@@ -121,7 +121,10 @@ describe("Frame.decoder, for any input", () => {
   const lineText = FastCheck.oneof(
     FastCheck.string({ unit: "grapheme", maxLength: 30 }),
     FastCheck.string({ unit: "binary", maxLength: 30 }),
-    FastCheck.string({ unit: FastCheck.constantFrom("a", "é", "😀", "日", "\r", "\t", "\u0000", "\u001b"), maxLength: 60 })
+    FastCheck.string({
+      unit: FastCheck.constantFrom("a", "é", "😀", "日", "\r", "\t", "\u0000", "\u001b"),
+      maxLength: 60
+    })
   ).map((text) => text.replace(/\n/g, "").replace(/\r+$/, ""))
 
   it.prop(

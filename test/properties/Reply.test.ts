@@ -6,22 +6,42 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { FastCheck } from "effect"
-import * as Reply from "../../src/Reply.js"
+import * as Reply from "../../src/protocol/line/LineProtocol.js"
 import { isControl } from "../support/Protocol.js"
-
 
 /** Unicode's White_Space property, listed from the Unicode Character Database (PropList.txt). */
 const whiteSpace = new Set([
-  0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0x85, 0xa0, 0x1680,
-  0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a,
-  0x2028, 0x2029, 0x202f, 0x205f, 0x3000
+  0x09,
+  0x0a,
+  0x0b,
+  0x0c,
+  0x0d,
+  0x20,
+  0x85,
+  0xa0,
+  0x1680,
+  0x2000,
+  0x2001,
+  0x2002,
+  0x2003,
+  0x2004,
+  0x2005,
+  0x2006,
+  0x2007,
+  0x2008,
+  0x2009,
+  0x200a,
+  0x2028,
+  0x2029,
+  0x202f,
+  0x205f,
+  0x3000
 ])
 
 const codePoints = (text: string): Array<number> => Array.from(text, (c) => c.codePointAt(0)!)
 
 /** The text without its control characters, by code point. */
-const withoutControls = (text: string): string =>
-  Array.from(text).filter((c) => !isControl(c.codePointAt(0)!)).join("")
+const withoutControls = (text: string): string => Array.from(text).filter((c) => !isControl(c.codePointAt(0)!)).join("")
 
 const controls = [
   ...Array.from({ length: 0x20 }, (_, i) => i).filter((i) => i !== 0x09),
@@ -77,7 +97,10 @@ describe("Reply.clean, for any text", () => {
       const kept = withoutControls(text)
       assert.isTrue(kept.startsWith(out), `${JSON.stringify(out)} is not a prefix of ${JSON.stringify(kept)}`)
       const trimmed = codePoints(kept.slice(out.length))
-      assert.isTrue(trimmed.every((c) => whiteSpace.has(c)), `trimmed more than white space: ${JSON.stringify(trimmed)}`)
+      assert.isTrue(
+        trimmed.every((c) => whiteSpace.has(c)),
+        `trimmed more than white space: ${JSON.stringify(trimmed)}`
+      )
       const last = codePoints(out).at(-1)
       assert.isFalse(last !== undefined && whiteSpace.has(last), "ends in white space")
     },
@@ -89,7 +112,10 @@ describe("Reply.clean, for any text", () => {
     [
       FastCheck.tuple(
         FastCheck.array(
-          FastCheck.tuple(FastCheck.string({ unit: "grapheme", maxLength: 6 }), FastCheck.constantFrom("", ...controls)),
+          FastCheck.tuple(
+            FastCheck.string({ unit: "grapheme", maxLength: 6 }),
+            FastCheck.constantFrom("", ...controls)
+          ),
           { maxLength: 12 }
         ),
         FastCheck.constantFrom("x", "😀", "日", "e\u0301", "👩‍👩‍👧")

@@ -17,7 +17,6 @@ const defaultWaitMs = 10_000
 
 const open = new Set<Net.Socket>()
 
-
 let strays: Array<string> = []
 
 /**
@@ -126,7 +125,9 @@ export class LineClient {
       for (const earlier of clients) {
         const notice = await earlier.line()
         const expected = `*** ${client.nick} joined #lobby`
-        if (notice !== expected) throw new Error(`${earlier.name}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(notice)}`)
+        if (notice !== expected) {
+          throw new Error(`${earlier.name}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(notice)}`)
+        }
       }
       clients.push(client)
     }
@@ -187,7 +188,9 @@ export class LineClient {
   async line(waitMs = defaultWaitMs): Promise<string> {
     await this.waitFor(() => this.lines.length > 0 || this.ended, waitMs, "a line")
     const next = this.lines.shift()
-    if (next === undefined) throw new Error(`${this.name}: the connection closed while waiting for a line${this.context()}`)
+    if (next === undefined) {
+      throw new Error(`${this.name}: the connection closed while waiting for a line${this.context()}`)
+    }
     return next
   }
 

@@ -1,5 +1,5 @@
 import { Effect, Layer } from "effect"
-import type { HubState} from "../../src/index.js"
+import type { HubState } from "../../src/index.js"
 import { ChatServer, Hub, ServerConfig, SocketMemory } from "../../src/index.js"
 
 /**

@@ -62,10 +62,26 @@ export class TmuxPane {
     open.add(pane)
     const env = Object.entries(options.env ?? {}).flatMap(([name, value]) => ["-e", `${name}=${value}`])
     await run([
-      "-L", pane.socket, "-f", config(),
-      "new-session", "-d", "-s", "chat", "-x", String(options.columns ?? 100), "-y", String(options.rows ?? 20),
+      "-L",
+      pane.socket,
+      "-f",
+      config(),
+      "new-session",
+      "-d",
+      "-s",
+      "chat",
+      "-x",
+      String(options.columns ?? 100),
+      "-y",
+      String(options.rows ?? 20),
       // tmux's own `pane_dead_status` is sometimes never set (3.3a), so a shell writes the status down.
-      ...env, "--", "sh", "-c", "\"$@\"; echo $? > \"$0\"", pane.statusFile, ...argv
+      ...env,
+      "--",
+      "sh",
+      "-c",
+      "\"$@\"; echo $? > \"$0\"",
+      pane.statusFile,
+      ...argv
     ])
     return pane
   }
@@ -128,7 +144,9 @@ export class TmuxPane {
       const status = await this.exitStatus()
       if (status !== undefined) return status
       if (performance.now() > deadline) {
-        throw new Error(`waited ${waitMs} ms for the program to exit; the screen shows:\n${(await this.screen()).join("\n")}`)
+        throw new Error(
+          `waited ${waitMs} ms for the program to exit; the screen shows:\n${(await this.screen()).join("\n")}`
+        )
       }
       await new Promise((resolve) => setTimeout(resolve, pollMs))
     }

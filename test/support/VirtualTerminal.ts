@@ -5,7 +5,7 @@
  * cursor up and right, erase below, clear screen, SGR ignored). It records
  * the rows that scroll off the top, so a test sees the whole transcript.
  */
-import * as DisplayWidth from "../../src/DisplayWidth.js"
+import * as DisplayWidth from "../../src/client/DisplayWidth.js"
 
 export class VirtualTerminal {
   /** Each row's cells: a grapheme, "" for the second column of a wide one, " " when blank. */
@@ -91,11 +91,15 @@ export class VirtualTerminal {
       const c = text[i]!
       if (c === "\x1b") {
         flush()
-        if (text[i + 1] !== "[") throw new Error(`VirtualTerminal: unsupported escape at ${JSON.stringify(text.slice(i, i + 8))}`)
+        if (text[i + 1] !== "[") {
+          throw new Error(`VirtualTerminal: unsupported escape at ${JSON.stringify(text.slice(i, i + 8))}`)
+        }
         let end = i + 2
         while (end < text.length && /[0-9;?]/.test(text[end]!)) end++
         const final = text[end]
-        if (final === undefined || !/[A-Za-z]/.test(final)) throw new Error(`VirtualTerminal: unfinished escape at ${i}`)
+        if (final === undefined || !/[A-Za-z]/.test(final)) {
+          throw new Error(`VirtualTerminal: unfinished escape at ${i}`)
+        }
         this.csi(text.slice(i + 2, end), final)
         i = end + 1
       } else if (c === "\r") {

@@ -19,11 +19,11 @@ import type * as Socket from "@effect/platform/Socket"
 import * as Terminal from "@effect/platform/Terminal"
 import type { Scope } from "effect"
 import { Data, Duration, Effect, Mailbox, Option, Queue, Ref, Schedule, Stream } from "effect"
+import * as Frame from "../protocol/Frame.js"
+import * as LineProtocol from "../protocol/line/LineProtocol.js"
 import type { ConnectFailed } from "./ClientError.js"
 import { describeSocketError, OutputFailed, ServerClosed } from "./ClientError.js"
 import * as ClientView from "./ClientView.js"
-import * as Command from "./Command.js"
-import * as Frame from "./Frame.js"
 import * as LineEditor from "./LineEditor.js"
 import * as Screen from "./Screen.js"
 import * as StyledText from "./StyledText.js"
@@ -69,7 +69,8 @@ const Event = Data.taggedEnum<Event>()
 
 /** The notices that open every connection; after a reconnection they are not shown again. */
 const isGreeting = (received: ClientView.Received): boolean =>
-  received._tag === "Notice" && (received.text.startsWith("welcome to chat, ") || received.text.startsWith("type /help"))
+  received._tag === "Notice" &&
+  (received.text.startsWith("welcome to chat, ") || received.text.startsWith("type /help"))
 
 /** What a new connection sends to take back your nick and room, and those in words. */
 const restore = (session: ClientView.Session): { readonly commands: Array<string>; readonly what: string } => {
@@ -139,7 +140,9 @@ const connector = (
     // A connection that got as far as the welcome counts as a success: the next loss waits from the start again.
     const welcomed = backoff.reset
     const first = Option.match(options.nick, { onNone: () => [], onSome: (nick) => [`/nick ${nick}`] })
-    let reason = yield* runConnection(options.first, [...first, "/who"], Option.none(), events, welcomed).pipe(Effect.scoped)
+    let reason = yield* runConnection(options.first, [...first, "/who"], Option.none(), events, welcomed).pipe(
+      Effect.scoped
+    )
     while (true) {
       if (yield* Ref.get(quitting)) {
         yield* Queue.offer(events, Event.Ended({ failure: Option.none() }))
@@ -213,7 +216,9 @@ export const run = (
       terminal.display(text).pipe(Effect.mapError((cause) => new OutputFailed({ cause })))
 
     // However the session ends, the prompt area goes and the conversation stays on the screen.
-    yield* Effect.addFinalizer(() => Ref.get(drawn).pipe(Effect.flatMap((frame) => Effect.ignore(display(Screen.erase(frame))))))
+    yield* Effect.addFinalizer(() =>
+      Ref.get(drawn).pipe(Effect.flatMap((frame) => Effect.ignore(display(Screen.erase(frame)))))
+    )
     yield* Effect.forkScoped(keys(terminal, events))
     yield* Effect.forkScoped(resizes(events))
     yield* Effect.forkScoped(connector(options, events, sessionRef, quittingRef))
@@ -228,20 +233,22 @@ export const run = (
       Option.match(state.send, {
         onNone: () => Effect.succeed<State>({ ...state, ended: Option.some(Option.none()) }),
         onSome: (send) =>
-          state.quitting ? Effect.succeed<State>({ ...state, ended: Option.some(Option.none()) }) : Effect.gen(function*() {
-            yield* Ref.set(quittingRef, true)
-            yield* send(line)
-            yield* Effect.sleep(quitGrace).pipe(
-              Effect.zipRight(Queue.offer(events, Event.Ended({ failure: Option.none() }))),
-              Effect.forkIn(scope)
-            )
-            return { ...state, quitting: true }
-          })
+          state.quitting ?
+            Effect.succeed<State>({ ...state, ended: Option.some(Option.none()) }) :
+            Effect.gen(function*() {
+              yield* Ref.set(quittingRef, true)
+              yield* send(line)
+              yield* Effect.sleep(quitGrace).pipe(
+                Effect.zipRight(Queue.offer(events, Event.Ended({ failure: Option.none() }))),
+                Effect.forkIn(scope)
+              )
+              return { ...state, quitting: true }
+            })
       })
 
     const submit = (state: State, line: string, above: Array<ClientView.Rendered>): Effect.Effect<State> => {
       if (state.quitting) return Effect.succeed(state)
-      if (Command.isQuit(line)) return leave(state, line)
+      if (LineProtocol.isQuit(line)) return leave(state, line)
       if (Option.isNone(state.send)) {
         above.push(ClientView.info("not sent: offline, reconnecting (up arrow brings the line back)"))
         return Effect.succeed(state)

@@ -54,8 +54,9 @@ export const merge = (spans: Spans): Spans => {
   const out: Array<Span> = []
   for (const next of spans) {
     const last = out.at(-1)
-    if (last !== undefined && sameStyle(last.style, next.style)) out[out.length - 1] = span(last.text + next.text, last.style)
-    else out.push(next)
+    if (last !== undefined && sameStyle(last.style, next.style)) {
+      out[out.length - 1] = span(last.text + next.text, last.style)
+    } else out.push(next)
   }
   return out
 }

@@ -10,9 +10,9 @@
  */
 import * as Socket from "@effect/platform/Socket"
 import * as SocketServer from "@effect/platform/SocketServer"
-import * as AcceptLoop from "./AcceptLoop.js"
 import type { Scope } from "effect"
 import { Cause, Context, Deferred, Effect, Layer, Mailbox, Option, Queue, Ref } from "effect"
+import * as AcceptLoop from "./internal/acceptLoop.js"
 
 export interface MemoryClient {
   /** Sends text or bytes, as typed: add the `\n` yourself. Waits while the server's read buffer is full. */
@@ -185,6 +185,8 @@ export const make = (
 export const layer = (options: MemoryOptions = {}): Layer.Layer<SocketServer.SocketServer | SocketMemory> =>
   Layer.scopedContext(
     make(options).pipe(
-      Effect.map(([server, memory]) => Context.make(SocketServer.SocketServer, server).pipe(Context.add(SocketMemory, memory)))
+      Effect.map(([server, memory]) =>
+        Context.make(SocketServer.SocketServer, server).pipe(Context.add(SocketMemory, memory))
+      )
     )
   )

@@ -10,8 +10,7 @@
  * - `echo` is the line the server does not send back: your own message.
  */
 import { Data, Either, Option } from "effect"
-import * as Command from "./Command.js"
-import * as Reply from "./Reply.js"
+import * as LineProtocol from "../protocol/line/LineProtocol.js"
 import type { Spans, Style } from "./StyledText.js"
 import { span } from "./StyledText.js"
 
@@ -80,8 +79,10 @@ export const initial: Session = { nick: Option.none(), room: Option.none(), memb
 /** Nicks and rooms are unique without regard to case. */
 const sameName = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase()
 
-const withName = (names: ReadonlyArray<string>, name: string): ReadonlyArray<string> =>
-  [...names.filter((n) => !sameName(n, name)), name]
+const withName = (
+  names: ReadonlyArray<string>,
+  name: string
+): ReadonlyArray<string> => [...names.filter((n) => !sameName(n, name)), name]
 
 const withoutName = (names: ReadonlyArray<string>, name: string): ReadonlyArray<string> =>
   names.filter((n) => !sameName(n, name))
@@ -175,14 +176,14 @@ export const chosenNick = (session: Session): Option.Option<string> =>
 /**
  * The line the server does not send back for `input`: `<you> TEXT` for a
  * room message, `* you TEXT` for `/me TEXT`, read and cleaned by the
- * server's own rules (`Reply.clean`, `Command.parse`); none for other
- * commands, mistakes and lines the server ignores.
+ * server's own rules (`LineProtocol.parse`); none for other commands,
+ * mistakes and lines the server ignores.
  */
 export const echo = (input: string, session: Session): Option.Option<Received> => {
-  const line = Reply.clean(input)
+  const parsed = LineProtocol.parse(input)
   const nick = Option.getOrElse(session.nick, () => "you")
-  if (line === "") return Option.none()
-  return Either.match(Command.parse(line), {
+  if (parsed === undefined) return Option.none()
+  return Either.match(parsed, {
     onLeft: () => Option.none(),
     onRight: (command) => {
       switch (command._tag) {
@@ -237,7 +238,6 @@ export const nickColour = (nick: string): number => {
   }
   return nickColours[hash % nickColours.length]!
 }
-
 
 export interface Rendered {
   readonly spans: Spans

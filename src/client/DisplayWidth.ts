@@ -43,8 +43,7 @@ const wideRanges: ReadonlyArray<readonly [number, number]> = [
   [0x30000, 0x3FFFD]
 ]
 
-const isWide = (codePoint: number): boolean =>
-  wideRanges.some(([from, to]) => codePoint >= from && codePoint <= to)
+const isWide = (codePoint: number): boolean => wideRanges.some(([from, to]) => codePoint >= from && codePoint <= to)
 
 /** The columns one grapheme cluster takes: 0, 1 or 2. */
 export const graphemeWidth = (cluster: string): number => {

@@ -224,7 +224,8 @@ const complete = (editor: LineEditor, completions: Completions): LineEditor => {
   return replaceWord(editor, { start, candidates, index: 0, suffix }, editor.cursor)
 }
 
-const edit = (editor: LineEditor, text: string, cursor: number) => [edited(editor, text, cursor), Action.Edited()] as const
+const edit = (editor: LineEditor, text: string, cursor: number) =>
+  [edited(editor, text, cursor), Action.Edited()] as const
 
 const move = (editor: LineEditor, cursor: number) => [moved(editor, cursor), Action.Edited()] as const
 

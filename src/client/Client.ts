@@ -12,10 +12,10 @@ import * as NodeStream from "@effect/platform-node/NodeStream"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as Terminal from "@effect/platform/Terminal"
 import { Cause, Config, Deferred, Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
+import * as LineProtocol from "../protocol/line/LineProtocol.js"
+import * as SocketTcp from "../socket/SocketTcp.js"
 import { ConnectFailed, InputFailed, ServerClosed } from "./ClientError.js"
-import * as Command from "./Command.js"
 import type { OutputFailed } from "./ClientError.js"
-import * as SocketTcp from "./SocketTcp.js"
 import * as TerminalClient from "./TerminalClient.js"
 
 export { ConnectFailed, describeErrno, InputFailed, OutputFailed, ServerClosed } from "./ClientError.js"
@@ -55,7 +55,9 @@ const piped = (options: ClientOptions): Effect.Effect<void, ConnectFailed | Serv
     const write = yield* socket.writer
     const quitSent = yield* Deferred.make<void>()
     const send = (line: string) =>
-      write(`${line}\n`).pipe(Effect.zipRight(Command.isQuit(line) ? Deferred.succeed(quitSent, undefined) : Effect.void))
+      write(`${line}\n`).pipe(
+        Effect.zipRight(LineProtocol.isQuit(line) ? Deferred.succeed(quitSent, undefined) : Effect.void)
+      )
 
     const receiving = yield* socket.run(stdoutWrite).pipe(Effect.exit, Effect.fork)
     const sending = yield* Effect.gen(function*() {

@@ -18,11 +18,11 @@
  */
 import * as Socket from "@effect/platform/Socket"
 import * as SocketServer from "@effect/platform/SocketServer"
-import * as AcceptLoop from "./AcceptLoop.js"
-import * as DirectWrite from "./DirectWrite.js"
 import type { Scope } from "effect"
 import { Duration, Effect, Layer, Queue } from "effect"
 import * as Net from "node:net"
+import * as DirectWrite from "./DirectWrite.js"
+import * as AcceptLoop from "./internal/acceptLoop.js"
 
 export interface ServerOptions {
   readonly host: string
@@ -63,7 +63,9 @@ export interface Batching {
 }
 
 /** Batching for one server's connections. */
-export const makeBatching = (options: { readonly flushAt?: number; readonly noticeDelayMillis?: number } = {}): Batching => {
+export const makeBatching = (
+  options: { readonly flushAt?: number; readonly noticeDelayMillis?: number } = {}
+): Batching => {
   const flushAll = (due: Array<() => void>): void => {
     for (const flush of due.splice(0)) flush()
   }
@@ -112,7 +114,9 @@ export const fromNetSocket = (conn: Net.Socket, batching?: Batching): Socket.Soc
   /** The next chunk Node has buffered, waiting for one; undefined at end of stream. */
   const nextChunk = Effect.async<Uint8Array | undefined, Socket.SocketError>((resume) => {
     const attempt = (): void => {
-      if (failure !== undefined) return resume(Effect.fail(new Socket.SocketGenericError({ reason: "Read", cause: failure })))
+      if (failure !== undefined) {
+        return resume(Effect.fail(new Socket.SocketGenericError({ reason: "Read", cause: failure })))
+      }
       const chunk: unknown = conn.read()
       if (chunk instanceof Uint8Array) return resume(Effect.succeed(chunk))
       if (ended || conn.readableEnded || conn.destroyed) return resume(Effect.succeed(undefined))
@@ -261,7 +265,9 @@ const close = (conn: Net.Socket, linger: Duration.DurationInput): Effect.Effect<
 const listenError = (cause: unknown) => new SocketServer.SocketServerError({ reason: "Open", cause })
 
 /** A TCP `SocketServer` listening for the life of the scope. */
-export const make = (options: ServerOptions): Effect.Effect<SocketServer.SocketServer["Type"], SocketServer.SocketServerError, Scope.Scope> =>
+export const make = (
+  options: ServerOptions
+): Effect.Effect<SocketServer.SocketServer["Type"], SocketServer.SocketServerError, Scope.Scope> =>
   Effect.gen(function*() {
     const linger = options.linger ?? defaultLinger
     const accepted = yield* Queue.dropping<Net.Socket>(acceptBacklog)

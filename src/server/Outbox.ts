@@ -10,9 +10,9 @@
  */
 import type * as Socket from "@effect/platform/Socket"
 import { Effect } from "effect"
-import type { DirectWrite } from "./DirectWrite.js"
-import type { DisconnectReason } from "./Domain.js"
-import type { Sink } from "./Event.js"
+import type { DisconnectReason } from "../domain/Domain.js"
+import type { Sink } from "../domain/Event.js"
+import type { DirectWrite } from "../socket/DirectWrite.js"
 
 /** What the writer takes at once: written together, counted in lines. */
 export interface Batch {

@@ -1,0 +1,31 @@
+/**
+ * What a client asks for, whatever protocol it spoke: each protocol parses
+ * its own syntax into these (the line protocol's `/nick NAME`, IRC's
+ * `NICK name`, a browser's JSON), and the hub applies them.
+ */
+import type { Either } from "effect"
+import { Data } from "effect"
+import type { Nick, RoomName, UserError } from "./Domain.js"
+
+export type Command = Data.TaggedEnum<{
+  /** A room message; `room` undefined: the one room the client is in. */
+  Say: { readonly text: string; readonly room?: RoomName | undefined }
+  /** An action (`/me`); `room` as for `Say`. */
+  Act: { readonly text: string; readonly room?: RoomName | undefined }
+  Rename: { readonly nick: Nick }
+  /** Enter `room`; `alone`: leave every other room first (the line protocol's one room at a time). */
+  Join: { readonly room: RoomName; readonly alone: boolean }
+  /** Leave one room. */
+  Part: { readonly room: RoomName; readonly message: string | undefined }
+  ListRooms: {}
+  /** The members of `room`; undefined: the one room the client is in. */
+  Who: { readonly room?: RoomName | undefined }
+  /** A private message; the nick is looked up when applied. */
+  Whisper: { readonly to: string; readonly text: string }
+  Quit: { readonly message: string | undefined }
+  Help: {}
+}>
+export const Command = Data.taggedEnum<Command>()
+
+/** A line as a connection read it: a command, or the user's mistake. */
+export type Input = Either.Either<Command, UserError>

@@ -1,0 +1,143 @@
+/**
+ * What happens in the chat, as data: the events the backplane puts in order
+ * and each node delivers, and the replies one client gets. Every field is a
+ * fact (who, which room, what text, why), never rendered text, so an event
+ * can cross Redis or a WebSocket and each protocol renders it in its own
+ * words (`Render`).
+ *
+ * Room events carry `seq`, their number in the room's one order: every
+ * member, on every node, sees a room's events in that order.
+ */
+import { Schema } from "effect"
+import { ClientId, DisconnectReason, LeaveReason, NickSchema, RoomNameSchema, UserError } from "./Domain.js"
+
+const roomEvent = {
+  /** The client it is about. */
+  client: ClientId,
+  /** Its nick when it happened. */
+  nick: NickSchema,
+  room: RoomNameSchema,
+  /** Its number in the room's order, from 1. */
+  seq: Schema.Number
+}
+
+/** A room message. */
+export class Said extends Schema.TaggedClass<Said>()("Said", { ...roomEvent, text: Schema.String }) {}
+/** An action (`/me`). */
+export class Acted extends Schema.TaggedClass<Acted>()("Acted", { ...roomEvent, text: Schema.String }) {}
+/** The client entered the room. */
+export class Joined extends Schema.TaggedClass<Joined>()("Joined", roomEvent) {}
+/** The client left the room, and why. */
+export class Left extends Schema.TaggedClass<Left>()("Left", { ...roomEvent, reason: LeaveReason }) {}
+/** The client, a member of the room, took the nick `to` (`nick` is the old one). */
+export class Renamed extends Schema.TaggedClass<Renamed>()("Renamed", { ...roomEvent, to: NickSchema }) {}
+
+/** What a room keeps for newcomers. */
+export const Spoken = Schema.Union(Said, Acted)
+export type Spoken = typeof Spoken.Type
+
+export const RoomEvent = Schema.Union(Said, Acted, Joined, Left, Renamed)
+export type RoomEvent = typeof RoomEvent.Type
+
+/** A private message, seen by both ends. */
+export class Whispered extends Schema.TaggedClass<Whispered>()("Whispered", {
+  from: ClientId,
+  fromNick: NickSchema,
+  to: ClientId,
+  toNick: NickSchema,
+  text: Schema.String
+}) {}
+
+// ---------------------------------------------------------------------------
+// Replies: for one client only.
+
+const roomCount = Schema.Struct({ room: RoomNameSchema, members: Schema.Number })
+
+export const Reply = Schema.Union(
+  /** On connect, when the client starts in a room: `here` counts it too. */
+  Schema.TaggedStruct("Welcome", {
+    nick: NickSchema,
+    room: RoomNameSchema,
+    here: Schema.Number,
+    history: Schema.Array(Spoken)
+  }),
+  /** On connect, when the client starts in no room. */
+  Schema.TaggedStruct("Registered", { nick: NickSchema }),
+  /** The client entered a room: its members (the client among them, sorted) and its history. */
+  Schema.TaggedStruct("Entered", {
+    room: RoomNameSchema,
+    members: Schema.Array(NickSchema),
+    history: Schema.Array(Spoken)
+  }),
+  /** The client left a room on its own (IRC's `PART`). */
+  Schema.TaggedStruct("Parted", { room: RoomNameSchema, message: Schema.UndefinedOr(Schema.String) }),
+  /** The client's nick is now `nick`. */
+  Schema.TaggedStruct("NickChanged", { nick: NickSchema }),
+  /** Rooms with at least one member, sorted by name. */
+  Schema.TaggedStruct("RoomList", { rooms: Schema.Array(roomCount) }),
+  /** A room's members, sorted. */
+  Schema.TaggedStruct("WhoList", { room: RoomNameSchema, members: Schema.Array(NickSchema) }),
+  /** Answer to quitting. */
+  Schema.TaggedStruct("Bye", {}),
+  /** The protocol's list of commands. */
+  Schema.TaggedStruct("Help", {}),
+  /** Disconnected for silence; `after` as the operator wrote it (`10m`). */
+  Schema.TaggedStruct("IdleTimeout", { after: Schema.String }),
+  /** The client's server is going away. */
+  Schema.TaggedStruct("ShuttingDown", {}),
+  /** The server takes no more connections. */
+  Schema.TaggedStruct("ServerFull", {}),
+  /** The user's mistake. */
+  Schema.TaggedStruct("Failed", { error: UserError })
+)
+export type Reply = typeof Reply.Type
+
+/** Replies to one client, in order with everything else it sees; `close` then ends its connection. */
+export class Replied extends Schema.TaggedClass<Replied>()("Replied", {
+  client: ClientId,
+  replies: Schema.Array(Reply),
+  close: Schema.UndefinedOr(DisconnectReason)
+}) {}
+
+export const Event = Schema.Union(Said, Acted, Joined, Left, Renamed, Whispered, Replied)
+export type Event = typeof Event.Type
+
+/** A room event is about to be shown to someone else: a join, a leave, a rename may wait a moment for company. */
+export const isNoticeAboutOthers = (event: RoomEvent): boolean =>
+  event._tag === "Joined" || event._tag === "Left" || event._tag === "Renamed"
+
+// ---------------------------------------------------------------------------
+// Showing events to one client
+
+/** Text ready to write: `count` messages of the protocol (lines, or JSON messages one per line). */
+export interface Rendered {
+  readonly text: string
+  readonly count: number
+}
+
+/**
+ * How one protocol shows events to a client. A node renders each room event
+ * once per protocol, not once per recipient, so what a member sees of a room
+ * event may not depend on who the member is.
+ */
+export interface Render {
+  /** What the other members of the room see; undefined: nothing. */
+  readonly roomEvent: (event: RoomEvent) => Rendered | undefined
+  /** What the recipient (`received`) or the sender sees of a private message. */
+  readonly whisper: (event: Whispered, side: "received" | "sent") => Rendered
+  /** Replies to one client. */
+  readonly replies: (replies: ReadonlyArray<Reply>) => Rendered
+}
+
+/** Where a node puts what one client is to see. */
+export interface Sink {
+  /**
+   * Text to write: `count` messages. What one event gives a client comes in
+   * one call, so a bound on messages can treat it as a whole. `canWait`: a
+   * notice about someone else, which may wait a few milliseconds to share a
+   * write with others.
+   */
+  readonly write: (text: string, count: number, canWait?: boolean) => void
+  /** After everything written so far: end the connection with `reason`. */
+  readonly close: (reason: DisconnectReason) => void
+}

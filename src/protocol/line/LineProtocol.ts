@@ -1,0 +1,305 @@
+/**
+ * The line protocol of PROTOCOL.md, and the only module that knows its wire
+ * text: how a typed line becomes a command (`parse`), how events, replies and
+ * errors become lines (`render`), and, for clients, how a server line reads
+ * back as what it says (`read`, in `LineRead.ts`, tested against this one).
+ *
+ * A line is one of six kinds, told apart by its first characters:
+ * `<NICK> ` room message, `* ` action, `[pm] ` and `[pm -> ` private
+ * messages, `*** ` notice, `! ` error. Rendered lines end with `\n`, so a
+ * batch of them is written as one string without further work.
+ */
+import { Either } from "effect"
+import type { Input } from "../../domain/Command.js"
+import { Command } from "../../domain/Command.js"
+import type { LeaveReason, Nick, RoomName, UsageOf, UserError } from "../../domain/Domain.js"
+import { clean, lobby, parseNick, parseRoom, UnknownCommand, Usage } from "../../domain/Domain.js"
+import type { Render, Rendered, Reply, RoomEvent, Spoken, Whispered } from "../../domain/Event.js"
+import type { WireProtocol } from "../WireProtocol.js"
+
+/** One rendered line, `\n` included. */
+export type Line = string
+
+// ---------------------------------------------------------------------------
+// Reading a typed line
+
+const leadingBlanks = /^[ \t]+/
+
+/** Splits off the first word; the rest loses the blanks that separated it. */
+const splitWord = (text: string): readonly [string, string] => {
+  const match = /[ \t]/.exec(text)
+  return match === null
+    ? [text, ""]
+    : [text.slice(0, match.index), text.slice(match.index).replace(leadingBlanks, "")]
+}
+
+const required = (argument: string, command: UsageOf): Either.Either<string, Usage> =>
+  argument === "" ? Either.left(new Usage({ command })) : Either.right(argument)
+
+/**
+ * Parses one cleaned, non-empty line (no control characters but TAB, no
+ * trailing white space).
+ */
+export const parseCommand = (line: string): Input => {
+  if (!line.startsWith("/")) return Either.right(Command.Say({ text: line }))
+  // `//text` is the room message `/text`.
+  if (line.startsWith("//")) return Either.right(Command.Say({ text: line.slice(1) }))
+  const [word, rest] = splitWord(line)
+  switch (word.slice(1).toLowerCase()) {
+    case "nick":
+      return required(rest, "nick").pipe(
+        Either.flatMap(parseNick),
+        Either.map((nick) => Command.Rename({ nick }))
+      )
+    case "join":
+      return required(rest, "join").pipe(
+        Either.flatMap(parseRoom),
+        Either.map((room) => Command.Join({ room, alone: true }))
+      )
+    case "rooms":
+      return Either.right(Command.ListRooms())
+    case "who":
+      return Either.right(Command.Who({}))
+    case "msg": {
+      const [to, text] = splitWord(rest)
+      return to === "" || text === ""
+        ? Either.left(new Usage({ command: "msg" }))
+        : Either.right(Command.Whisper({ to, text }))
+    }
+    case "me":
+      return required(rest, "me").pipe(Either.map((text) => Command.Act({ text })))
+    case "quit":
+      return Either.right(Command.Quit({ message: rest === "" ? undefined : rest }))
+    case "help":
+      return Either.right(Command.Help())
+    default:
+      return Either.left(new UnknownCommand({ command: word }))
+  }
+}
+
+/** A line as received: cleaned, then parsed; undefined for a line that is blank once cleaned (it is ignored). */
+export const parse = (text: string): Input | undefined => {
+  const line = clean(text)
+  return line === "" ? undefined : parseCommand(line)
+}
+
+/** Whether a line as typed is `/quit`, read as the server reads it. For clients. */
+export const isQuit = (typed: string): boolean => {
+  const parsed = parse(typed)
+  return parsed !== undefined && Either.isRight(parsed) && parsed.right._tag === "Quit"
+}
+
+// ---------------------------------------------------------------------------
+// The six kinds
+
+export const roomMessage = (nick: Nick, text: string): Line => `<${nick}> ${text}\n`
+export const action = (nick: Nick, text: string): Line => `* ${nick} ${text}\n`
+export const privateReceived = (from: Nick, text: string): Line => `[pm] <${from}> ${text}\n`
+export const privateSent = (to: Nick, text: string): Line => `[pm -> ${to}] ${text}\n`
+export const notice = (text: string): Line => `*** ${text}\n`
+export const error = (text: string): Line => `! ${text}\n`
+
+// ---------------------------------------------------------------------------
+// Notices
+
+const room = (name: RoomName): string => `#${name}`
+
+export const welcome = (nick: Nick, name: RoomName, here: number): Line =>
+  notice(`welcome to chat, you are ${nick} in ${room(name)} (${here} here)`)
+
+export const registered = (nick: Nick): Line => notice(`welcome to chat, you are ${nick}`)
+
+export const helpHint: Line = notice("type /help for commands; lines not starting with / go to the room")
+
+export const joinedRoom = (name: RoomName, members: ReadonlyArray<Nick>): Line =>
+  notice(`joined ${room(name)} (${members.length} here: ${members.join(", ")})`)
+
+export const memberJoined = (nick: Nick, name: RoomName): Line => notice(`${nick} joined ${room(name)}`)
+
+export const memberLeft = (nick: Nick, name: RoomName, why: string): Line =>
+  notice(`${nick} left ${room(name)} (${why})`)
+
+/** The parenthesised reason of a leave notice. */
+export const leaveReason = (reason: LeaveReason): string => {
+  switch (reason._tag) {
+    case "Quit":
+      return reason.message === undefined ? "quit" : `quit: ${reason.message}`
+    case "Closed":
+      return "connection closed"
+    case "Idle":
+      return "idle"
+    case "TooSlow":
+      return "too slow"
+    case "ShuttingDown":
+      return "server shutting down"
+    case "ConnectionLost":
+      return "connection lost"
+    case "Moved":
+      return `joined ${room(reason.to)}`
+    case "Parted":
+      return reason.message === undefined ? "left" : `left: ${reason.message}`
+  }
+}
+
+export const youAreNow = (nick: Nick): Line => notice(`you are now ${nick}`)
+
+export const renamed = (from: Nick, to: Nick): Line => notice(`${from} is now ${to}`)
+
+export const youLeft = (name: RoomName): Line => notice(`you left ${room(name)}`)
+
+export const roomList = (rooms: ReadonlyArray<{ readonly room: RoomName; readonly members: number }>): Line =>
+  notice(`rooms: ${rooms.map((r) => `${room(r.room)} (${r.members})`).join(", ")}`)
+
+export const whoList = (name: RoomName, members: ReadonlyArray<Nick>): Line =>
+  notice(`in ${room(name)}: ${members.join(", ")}`)
+
+export const bye: Line = notice("bye")
+
+export const idleDisconnect = (after: string): Line => notice(`disconnected: idle for ${after}`)
+
+export const shuttingDown: Line = notice("server shutting down")
+
+export const serverFull: Line = error("server full")
+
+/** One notice per command, with its syntax. */
+export const help: ReadonlyArray<Line> = [
+  "/nick NAME          change your nick",
+  "/join ROOM          leave your room and enter ROOM (created if needed)",
+  "/rooms              list the rooms that have people in them",
+  "/who                list the people in your room",
+  "/msg NICK TEXT      send a private message",
+  "/me TEXT            send an action to your room",
+  "/quit [REASON]      leave the chat",
+  "/help               show this help (//text sends a room message starting with /)"
+].map(notice)
+
+// ---------------------------------------------------------------------------
+// Errors
+
+export const usage: Record<UsageOf, string> = {
+  nick: "/nick NAME",
+  join: "/join ROOM",
+  msg: "/msg NICK TEXT",
+  me: "/me TEXT"
+}
+
+export const userError = (e: UserError): Line => {
+  switch (e._tag) {
+    case "UnknownCommand":
+      return error(`unknown command ${e.command} (try /help)`)
+    case "Usage":
+      return error(`usage: ${usage[e.command]}`)
+    case "InvalidNick":
+      return error(`invalid nick ${JSON.stringify(e.input)} (1-24 of A-Z a-z 0-9 _ -, starting with a letter)`)
+    case "InvalidRoom":
+      return error(`invalid room name ${JSON.stringify(e.input)}`)
+    case "NickTaken":
+      return error(`nick ${e.nick} is taken`)
+    case "NoSuchNick":
+      return error(`no such nick ${e.nick}`)
+    case "AlreadyInRoom":
+      return error(`you are already in ${room(e.room)}`)
+    case "NotInRoom":
+      return error(e.room === undefined ? "you are in no room (try /join ROOM)" : `you are not in ${room(e.room)}`)
+    case "NotDelivered":
+      return error("not delivered: the chat is unreachable, try again")
+    case "LineTooLong":
+      return error(`line too long (max ${e.maxBytes} bytes)`)
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Events and replies
+
+const spoken = (event: Spoken): Line =>
+  event._tag === "Said" ? roomMessage(event.nick, event.text) : action(event.nick, event.text)
+
+const one = (text: Line): Rendered => ({ text, count: 1 })
+
+/** What the other members of a room see of its events. */
+export const roomEvent = (event: RoomEvent): Line => {
+  switch (event._tag) {
+    case "Said":
+    case "Acted":
+      return spoken(event)
+    case "Joined":
+      return memberJoined(event.nick, event.room)
+    case "Left":
+      return memberLeft(event.nick, event.room, leaveReason(event.reason))
+    case "Renamed":
+      return renamed(event.nick, event.to)
+  }
+}
+
+/** A reply's lines, appended to `out`. */
+const replyLines = (reply: Reply, out: Array<Line>): void => {
+  switch (reply._tag) {
+    case "Welcome":
+      out.push(welcome(reply.nick, reply.room, reply.here), helpHint)
+      for (const event of reply.history) out.push(spoken(event))
+      return
+    case "Registered":
+      out.push(registered(reply.nick), helpHint)
+      return
+    case "Entered":
+      out.push(joinedRoom(reply.room, reply.members))
+      for (const event of reply.history) out.push(spoken(event))
+      return
+    case "Parted":
+      out.push(youLeft(reply.room))
+      return
+    case "NickChanged":
+      out.push(youAreNow(reply.nick))
+      return
+    case "RoomList":
+      out.push(roomList(reply.rooms))
+      return
+    case "WhoList":
+      out.push(whoList(reply.room, reply.members))
+      return
+    case "Bye":
+      out.push(bye)
+      return
+    case "Help":
+      out.push(...help)
+      return
+    case "IdleTimeout":
+      out.push(idleDisconnect(reply.after))
+      return
+    case "ShuttingDown":
+      out.push(shuttingDown)
+      return
+    case "ServerFull":
+      out.push(serverFull)
+      return
+    case "Failed":
+      out.push(userError(reply.error))
+      return
+  }
+}
+
+/** Replies as lines, each ending in `\n`. */
+export const replyText = (replies: ReadonlyArray<Reply>): ReadonlyArray<Line> => {
+  const out: Array<Line> = []
+  for (const reply of replies) replyLines(reply, out)
+  return out
+}
+
+export const render: Render = {
+  roomEvent: (event) => one(roomEvent(event)),
+  whisper: (event: Whispered, side) =>
+    one(side === "received" ? privateReceived(event.fromNick, event.text) : privateSent(event.toNick, event.text)),
+  replies: (replies) => {
+    const lines = replyText(replies)
+    return { text: lines.join(""), count: lines.length }
+  }
+}
+
+/** The line protocol: what `nc` speaks. A client starts in `#lobby`, one room at a time. */
+export const protocol: WireProtocol = {
+  name: "line",
+  framing: "stream",
+  startIn: lobby,
+  parse,
+  render
+}
