@@ -88,7 +88,16 @@ export const Reply = Schema.Union(
   /** The server takes no more connections. */
   Schema.TaggedStruct("ServerFull", {}),
   /** The user's mistake. */
-  Schema.TaggedStruct("Failed", { error: UserError })
+  Schema.TaggedStruct("Failed", { error: UserError }),
+  /**
+   * In a cluster: the room's history was lost (Redis restarted empty), some
+   * of its events could not be delivered, or this node lost the cluster
+   * (its clients are dropped and reconnect).
+   */
+  Schema.TaggedStruct("ClusterNotice", {
+    what: Schema.Literal("HistoryLost", "EventsMissed", "NodeLost"),
+    room: Schema.UndefinedOr(RoomNameSchema)
+  })
 )
 export type Reply = typeof Reply.Type
 

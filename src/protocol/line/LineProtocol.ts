@@ -161,6 +161,22 @@ export const shuttingDown: Line = notice("server shutting down")
 
 export const serverFull: Line = error("server full")
 
+/** In a cluster: what a room or this node lost. */
+export const clusterNotice = (
+  what: "HistoryLost" | "EventsMissed" | "NodeLost",
+  name: RoomName | undefined
+): Line => {
+  const where = name === undefined ? "" : ` in ${room(name)}`
+  switch (what) {
+    case "HistoryLost":
+      return notice(`history lost${where} (the cluster's store restarted)`)
+    case "EventsMissed":
+      return notice(`some events${where} were missed`)
+    case "NodeLost":
+      return notice("this server lost the cluster; please reconnect")
+  }
+}
+
 /** One notice per command, with its syntax. */
 export const help: ReadonlyArray<Line> = [
   "/nick NAME          change your nick",
@@ -274,6 +290,9 @@ const replyLines = (reply: Reply, out: Array<Line>): void => {
       return
     case "Failed":
       out.push(userError(reply.error))
+      return
+    case "ClusterNotice":
+      out.push(clusterNotice(reply.what, reply.room))
       return
   }
 }

@@ -1,0 +1,500 @@
+/**
+ * The Redis backplane's transitions, each one Lua script, so that the shared
+ * state (nicks, members) and a room's order (its next number, its log)
+ * change together or not at all: Redis runs one script at a time.
+ *
+ * Keys, all under the cluster's prefix `P` (`chat:`):
+ * - `epoch`: a random value set when the data was created; a node that finds
+ *   another (or none) knows Redis restarted empty.
+ * - `nodes` (zset node → last heartbeat, Redis time), `nodeseq`, `since`
+ *   (hash node → when its current run of heartbeats began), `nc:NODE` (set:
+ *   the node's clients).
+ * - `nicks` (hash lower-cased nick → client), `guestfloor`, `c:ID` (hash:
+ *   nick, node, rooms as space-separated keys in the order entered).
+ * - `rooms` (set of keys with members), `r:KEY` (hash: name), `rm:KEY` (set
+ *   of members), `seq:KEY` (the room's last number; kept when the room
+ *   empties, so a number never comes back), `log:KEY` (zset seq → event,
+ *   trimmed to `LOGMAX`), `h:KEY` (list of the last `HIST` spoken events).
+ * - `op:ID`: a transition's answer for 30 s, so a command the Redis client
+ *   re-sends after a reconnect returns the same answer instead of acting twice.
+ *
+ * Events are built here as the JSON of their Schema encoding (`Event.ts`),
+ * by hand because Redis' cjson writes an empty array as `{}`. Ids arrive as
+ * decimal strings and are written as they came, never through a Lua number.
+ *
+ * Every mutating script starts with the same checks (`prelude`): the epoch,
+ * a repeat of an operation, its deadline (a script that waited past it in a
+ * paused Redis does nothing: its sender was told the line was not
+ * delivered), and fencing (the calling node is alive; the client is its).
+ */
+
+const prelude = `
+local P = ARGV[1]
+local EPOCH = ARGV[2]
+local NODE = ARGV[3]
+local OP = ARGV[4]
+local DEADLINE = tonumber(ARGV[5])
+local HIST = tonumber(ARGV[6])
+local LOGMAX = tonumber(ARGV[7])
+local NOW
+do
+  local t = redis.call('TIME')
+  NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function str(s) return cjson.encode(s) end
+local events = {}
+local pub = {}
+local pending = {}
+local CALLER = nil
+
+local function flush(close)
+  if #pending > 0 or close then
+    local ev = '{"_tag":"Replied","client":' .. CALLER .. ',"replies":[' .. table.concat(pending, ',') .. ']'
+    if close then ev = ev .. ',"close":' .. close end
+    events[#events + 1] = ev .. '}'
+    pending = {}
+  end
+end
+local function reply(json) pending[#pending + 1] = json end
+local function emit(ev, published)
+  flush(nil)
+  events[#events + 1] = ev
+  if published then pub[#pub + 1] = ev end
+end
+
+local function lessBytes(a, b)
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+local function byLower(a, b) return lessBytes(string.lower(a), string.lower(b)) end
+
+local function getClient(id)
+  local v = redis.call('HMGET', P .. 'c:' .. id, 'nick', 'node', 'rooms')
+  if not v[1] then return nil end
+  local rooms = {}
+  for k in string.gmatch(v[3] or '', '%S+') do rooms[#rooms + 1] = k end
+  return { id = id, nick = v[1], node = v[2], rooms = rooms }
+end
+local function saveRooms(c) redis.call('HSET', P .. 'c:' .. c.id, 'rooms', table.concat(c.rooms, ' ')) end
+local function hasRoom(c, key)
+  for _, k in ipairs(c.rooms) do if k == key then return true end end
+  return false
+end
+
+local function guestNumber(key)
+  local n = string.match(key, '^guest%-([1-9][0-9]*)$')
+  if n then return tonumber(n) end
+  return nil
+end
+local function freeNick(key)
+  redis.call('HDEL', P .. 'nicks', key)
+  local n = guestNumber(key)
+  if n then
+    local floor = tonumber(redis.call('GET', P .. 'guestfloor') or '1')
+    if n < floor then redis.call('SET', P .. 'guestfloor', n) end
+  end
+end
+local function lowestGuest()
+  local n = tonumber(redis.call('GET', P .. 'guestfloor') or '1')
+  while redis.call('HEXISTS', P .. 'nicks', 'guest-' .. n) == 1 do n = n + 1 end
+  return n
+end
+-- The nick's owner as its owner spells it, unless it is free or self's.
+local function takenBy(nick, self)
+  local owner = redis.call('HGET', P .. 'nicks', string.lower(nick))
+  if not owner or owner == self then return nil end
+  return redis.call('HGET', P .. 'c:' .. owner, 'nick') or nick
+end
+
+local function facts(c, nick, name, seq)
+  return '"client":' .. c.id .. ',"nick":' .. str(nick) .. ',"room":' .. str(name) .. ',"seq":' .. seq
+end
+-- The room's next number, the event built with it, logged, kept for
+-- newcomers if spoken, and emitted.
+local function numbered(key, build, spoken)
+  local seq = redis.call('INCR', P .. 'seq:' .. key)
+  local name = redis.call('HGET', P .. 'r:' .. key, 'name')
+  local ev = build(seq, name)
+  redis.call('ZADD', P .. 'log:' .. key, seq, ev)
+  if seq > LOGMAX then redis.call('ZREMRANGEBYSCORE', P .. 'log:' .. key, '-inf', seq - LOGMAX) end
+  if spoken and HIST > 0 then
+    redis.call('RPUSH', P .. 'h:' .. key, ev)
+    redis.call('LTRIM', P .. 'h:' .. key, -HIST, -1)
+  end
+  emit(ev, true)
+  return seq
+end
+
+local function history(key)
+  if HIST == 0 then return '[]' end
+  return '[' .. table.concat(redis.call('LRANGE', P .. 'h:' .. key, 0, -1), ',') .. ']'
+end
+local function memberNicks(key)
+  local nicks = {}
+  for _, id in ipairs(redis.call('SMEMBERS', P .. 'rm:' .. key)) do
+    local nick = redis.call('HGET', P .. 'c:' .. id, 'nick')
+    if nick then nicks[#nicks + 1] = nick end
+  end
+  table.sort(nicks, byLower)
+  local out = {}
+  for i, n in ipairs(nicks) do out[i] = str(n) end
+  return '[' .. table.concat(out, ',') .. ']'
+end
+
+local function enterRoom(c, name)
+  local key = string.lower(name)
+  if redis.call('EXISTS', P .. 'r:' .. key) == 0 then
+    redis.call('HSET', P .. 'r:' .. key, 'name', name)
+    redis.call('SADD', P .. 'rooms', key)
+  end
+  redis.call('SADD', P .. 'rm:' .. key, c.id)
+  c.rooms[#c.rooms + 1] = key
+  saveRooms(c)
+  numbered(key, function(seq, room) return '{"_tag":"Joined",' .. facts(c, c.nick, room, seq) .. '}' end, false)
+  return key
+end
+
+local function leaveRoom(c, key, reason)
+  numbered(key, function(seq, room)
+    return '{"_tag":"Left",' .. facts(c, c.nick, room, seq) .. ',"reason":' .. reason .. '}'
+  end, false)
+  redis.call('SREM', P .. 'rm:' .. key, c.id)
+  if redis.call('SCARD', P .. 'rm:' .. key) == 0 then
+    redis.call('DEL', P .. 'r:' .. key, P .. 'rm:' .. key, P .. 'log:' .. key, P .. 'h:' .. key)
+    redis.call('SREM', P .. 'rooms', key)
+  end
+  local rest = {}
+  for _, k in ipairs(c.rooms) do if k ~= key then rest[#rest + 1] = k end end
+  c.rooms = rest
+  saveRooms(c)
+end
+
+local function disconnectClient(c, reason)
+  local rooms = {}
+  for i, k in ipairs(c.rooms) do rooms[i] = k end
+  for _, key in ipairs(rooms) do leaveRoom(c, key, reason) end
+  freeNick(string.lower(c.nick))
+  redis.call('DEL', P .. 'c:' .. c.id)
+  redis.call('SREM', P .. 'nc:' .. c.node, c.id)
+end
+
+local function publish(origin)
+  if #pub > 0 then
+    redis.call('PUBLISH', P .. 'events', origin .. '|[' .. table.concat(pub, ',') .. ']')
+  end
+end
+
+local function finish(result)
+  flush(nil)
+  local out = '{"r":' .. result .. ',"e":[' .. table.concat(events, ',') .. ']}'
+  publish(NODE)
+  if OP ~= '' then redis.call('SET', P .. 'op:' .. OP, out, 'PX', 30000) end
+  return { 'ok', out }
+end
+
+local function check()
+  if redis.call('GET', P .. 'epoch') ~= EPOCH then return 'epoch', nil end
+  if OP ~= '' then
+    local done = redis.call('GET', P .. 'op:' .. OP)
+    if done then return nil, done end
+  end
+  if NOW > DEADLINE then return 'expired', nil end
+  if not redis.call('ZSCORE', P .. 'nodes', NODE) then return 'fenced', nil end
+  return nil, nil
+end
+`
+
+const guarded = (body: string): string =>
+  `${prelude}
+local bad, done = check()
+if bad then return { bad } end
+if done then return { 'ok', done } end
+${body}`
+
+/** ARGV 8: client id, 9: nick or '', 10: room or ''. `{'taken', nick}` when the nick is someone else's. */
+export const connect = guarded(`
+local id, nick, room = ARGV[8], ARGV[9], ARGV[10]
+CALLER = id
+if nick ~= '' then
+  local taken = takenBy(nick, id)
+  if taken then return { 'taken', taken } end
+else
+  local n = lowestGuest()
+  redis.call('SET', P .. 'guestfloor', n + 1)
+  nick = 'guest-' .. n
+end
+redis.call('HSET', P .. 'nicks', string.lower(nick), id)
+redis.call('HSET', P .. 'c:' .. id, 'nick', nick, 'node', NODE, 'rooms', '')
+redis.call('SADD', P .. 'nc:' .. NODE, id)
+local c = getClient(id)
+if room ~= '' then
+  local key = string.lower(room)
+  local before = history(key)
+  enterRoom(c, room)
+  local name = redis.call('HGET', P .. 'r:' .. key, 'name')
+  reply('{"_tag":"Welcome","nick":' .. str(nick) .. ',"room":' .. str(name) .. ',"here":'
+    .. redis.call('SCARD', P .. 'rm:' .. key) .. ',"history":' .. before .. '}')
+else
+  reply('{"_tag":"Registered","nick":' .. str(nick) .. '}')
+end
+return finish(str(nick))
+`)
+
+/** ARGV 8: client id, 9: the reason's JSON. */
+export const disconnect = guarded(`
+local c = getClient(ARGV[8])
+if not c then return finish('null') end
+if c.node ~= NODE then return { 'fenced' } end
+disconnectClient(c, ARGV[9])
+return finish('null')
+`)
+
+/** ARGV 8: client id, 9: JSON array of inputs, each \`{"ok": command}\` or \`{"err": user error}\`. */
+export const execute = guarded(`
+local c = getClient(ARGV[8])
+if not c or c.node ~= NODE then return { 'fenced' } end
+CALLER = c.id
+local function fail(err) reply('{"_tag":"Failed","error":' .. err .. '}') end
+local function notInRoom(room)
+  if room then return '{"_tag":"NotInRoom","room":' .. str(room) .. '}' end
+  return '{"_tag":"NotInRoom"}'
+end
+local function onlyRoom()
+  if #c.rooms == 1 then return c.rooms[1], nil end
+  return nil, notInRoom(nil)
+end
+local function target(room)
+  if room == nil then return onlyRoom() end
+  local key = string.lower(room)
+  if hasRoom(c, key) then return key, nil end
+  return nil, notInRoom(room)
+end
+local function roomName(key) return redis.call('HGET', P .. 'r:' .. key, 'name') end
+
+local handlers = {}
+local function speak(cmd)
+  local key, err = target(cmd.room)
+  if err then return fail(err) end
+  numbered(key, function(seq, room)
+    return '{"_tag":"' .. (cmd._tag == 'Say' and 'Said' or 'Acted') .. '",' .. facts(c, c.nick, room, seq)
+      .. ',"text":' .. str(cmd.text) .. '}'
+  end, true)
+end
+handlers.Say = speak
+handlers.Act = speak
+handlers.Rename = function(cmd)
+  local taken = takenBy(cmd.nick, c.id)
+  if taken then return fail('{"_tag":"NickTaken","nick":' .. str(taken) .. '}') end
+  if cmd.nick == c.nick then return reply('{"_tag":"NickChanged","nick":' .. str(cmd.nick) .. '}') end
+  local old = c.nick
+  freeNick(string.lower(old))
+  redis.call('HSET', P .. 'nicks', string.lower(cmd.nick), c.id)
+  redis.call('HSET', P .. 'c:' .. c.id, 'nick', cmd.nick)
+  c.nick = cmd.nick
+  for _, key in ipairs(c.rooms) do
+    numbered(key, function(seq, room)
+      return '{"_tag":"Renamed",' .. facts(c, old, room, seq) .. ',"to":' .. str(cmd.nick) .. '}'
+    end, false)
+  end
+  reply('{"_tag":"NickChanged","nick":' .. str(cmd.nick) .. '}')
+end
+handlers.Join = function(cmd)
+  local key = string.lower(cmd.room)
+  if hasRoom(c, key) then return fail('{"_tag":"AlreadyInRoom","room":' .. str(roomName(key)) .. '}') end
+  local before = history(key)
+  if cmd.alone then
+    local from = {}
+    for i, k in ipairs(c.rooms) do from[i] = k end
+    for _, k in ipairs(from) do leaveRoom(c, k, '{"_tag":"Moved","to":' .. str(cmd.room) .. '}') end
+  end
+  enterRoom(c, cmd.room)
+  reply('{"_tag":"Entered","room":' .. str(roomName(key)) .. ',"members":' .. memberNicks(key)
+    .. ',"history":' .. before .. '}')
+end
+handlers.Part = function(cmd)
+  local key = string.lower(cmd.room)
+  if not hasRoom(c, key) then return fail(notInRoom(cmd.room)) end
+  local name = roomName(key)
+  local message = ''
+  if cmd.message then message = ',"message":' .. str(cmd.message) end
+  leaveRoom(c, key, '{"_tag":"Parted"' .. message .. '}')
+  reply('{"_tag":"Parted","room":' .. str(name) .. message .. '}')
+end
+handlers.ListRooms = function()
+  local rooms = {}
+  for _, key in ipairs(redis.call('SMEMBERS', P .. 'rooms')) do
+    rooms[#rooms + 1] = { name = roomName(key), members = redis.call('SCARD', P .. 'rm:' .. key) }
+  end
+  table.sort(rooms, function(a, b) return byLower(a.name, b.name) end)
+  local out = {}
+  for i, r in ipairs(rooms) do out[i] = '{"room":' .. str(r.name) .. ',"members":' .. r.members .. '}' end
+  reply('{"_tag":"RoomList","rooms":[' .. table.concat(out, ',') .. ']}')
+end
+handlers.Who = function(cmd)
+  local key, err
+  if cmd.room then key = string.lower(cmd.room) else key, err = onlyRoom() end
+  if err then return fail(err) end
+  local name = roomName(key)
+  if not name then return reply('{"_tag":"WhoList","room":' .. str(cmd.room) .. ',"members":[]}') end
+  reply('{"_tag":"WhoList","room":' .. str(name) .. ',"members":' .. memberNicks(key) .. '}')
+end
+handlers.Whisper = function(cmd)
+  local to = redis.call('HGET', P .. 'nicks', string.lower(cmd.to))
+  local toNick = to and redis.call('HGET', P .. 'c:' .. to, 'nick')
+  if not toNick then return fail('{"_tag":"NoSuchNick","nick":' .. str(cmd.to) .. '}') end
+  emit('{"_tag":"Whispered","from":' .. c.id .. ',"fromNick":' .. str(c.nick) .. ',"to":' .. to
+    .. ',"toNick":' .. str(toNick) .. ',"text":' .. str(cmd.text) .. '}', true)
+end
+handlers.Help = function() reply('{"_tag":"Help"}') end
+
+local inputs = cjson.decode(ARGV[9])
+for _, input in ipairs(inputs) do
+  if input.err then
+    fail(cjson.encode(input.err))
+  elseif input.ok._tag == 'Quit' then
+    local reason = '{"_tag":"Quit"}'
+    if input.ok.message then reason = '{"_tag":"Quit","message":' .. str(input.ok.message) .. '}' end
+    reply('{"_tag":"Bye"}')
+    flush(reason)
+    return finish(reason)
+  else
+    handlers[input.ok._tag](input.ok)
+  end
+end
+return finish('null')
+`)
+
+/**
+ * A node's heartbeat, and the reaping of nodes whose heartbeat is stale: it
+ * frees their clients' nicks and publishes their leaves `(connection lost)`.
+ * Redis runs one script at a time, so one reaper acts at a time. A node
+ * reaps only after a third of the timeout of steady heartbeats of its own,
+ * so that after Redis itself was away the others have had time to come back.
+ * ARGV 4: the timeout in ms. Answers `{'ok', nodes, now}`, `{'fenced'}`, or
+ * `{'epoch', current}`.
+ */
+export const heartbeat = `${prelude}
+local TIMEOUT = tonumber(ARGV[4])
+local current = redis.call('GET', P .. 'epoch')
+if current ~= EPOCH then return { 'epoch', current or '' } end
+local prev = redis.call('ZSCORE', P .. 'nodes', NODE)
+if not prev then return { 'fenced' } end
+if NOW - tonumber(prev) > TIMEOUT / 3 then redis.call('HSET', P .. 'since', NODE, NOW) end
+redis.call('ZADD', P .. 'nodes', NOW, NODE)
+local since = tonumber(redis.call('HGET', P .. 'since', NODE) or NOW)
+if NOW - since >= TIMEOUT / 3 then
+  for _, n in ipairs(redis.call('ZRANGEBYSCORE', P .. 'nodes', '-inf', NOW - TIMEOUT)) do
+    for _, id in ipairs(redis.call('SMEMBERS', P .. 'nc:' .. n)) do
+      local c = getClient(id)
+      if c then disconnectClient(c, '{"_tag":"ConnectionLost"}') end
+    end
+    redis.call('DEL', P .. 'nc:' .. n)
+    redis.call('ZREM', P .. 'nodes', n)
+    redis.call('HDEL', P .. 'since', n)
+  end
+  publish('0')
+end
+return { 'ok', redis.call('ZCARD', P .. 'nodes'), NOW }
+`
+
+/**
+ * A node joins: the epoch is created if there is none (ARGV 2 is the
+ * candidate), the node gets a number (ARGV 3 '' : a new one), and its
+ * heartbeat starts. Answers `{epoch, node, nodes, now}`.
+ */
+export const register = `
+local P, candidate, node = ARGV[1], ARGV[2], ARGV[3]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('SET', P .. 'epoch', candidate, 'NX')
+local epoch = redis.call('GET', P .. 'epoch')
+if node == '' then
+  node = tostring(redis.call('INCR', P .. 'nodeseq'))
+elseif tonumber(redis.call('GET', P .. 'nodeseq') or '0') < tonumber(node) then
+  redis.call('SET', P .. 'nodeseq', node)
+end
+redis.call('ZADD', P .. 'nodes', now, node)
+redis.call('HSET', P .. 'since', node, now)
+return { epoch, node, redis.call('ZCARD', P .. 'nodes'), now }
+`
+
+/**
+ * After Redis came back empty: the node's clients, registered again with
+ * their nicks and rooms, without events. ARGV 8: JSON array of
+ * \`{"id": "7", "nick": "alice", "rooms": ["lobby"]}\` (ids as strings).
+ * Answers `{'ok', lost}`: the ids whose nick someone took meanwhile.
+ */
+export const reregister = guarded(`
+local lost = {}
+for _, client in ipairs(cjson.decode(ARGV[8])) do
+  if takenBy(client.nick, client.id) then
+    lost[#lost + 1] = client.id
+  else
+    redis.call('HSET', P .. 'nicks', string.lower(client.nick), client.id)
+    local keys = {}
+    for i, name in ipairs(client.rooms) do
+      local key = string.lower(name)
+      keys[i] = key
+      if redis.call('EXISTS', P .. 'r:' .. key) == 0 then
+        redis.call('HSET', P .. 'r:' .. key, 'name', name)
+        redis.call('SADD', P .. 'rooms', key)
+      end
+      redis.call('SADD', P .. 'rm:' .. key, client.id)
+    end
+    redis.call('HSET', P .. 'c:' .. client.id, 'nick', client.nick, 'node', NODE, 'rooms', table.concat(keys, ' '))
+    redis.call('SADD', P .. 'nc:' .. NODE, client.id)
+  end
+end
+return { 'ok', lost }
+`)
+
+/** Who is where: `{clients, rooms as [name, nick, nick, ...], ...}`, rooms sorted by name. */
+export const snapshot = `
+local P = ARGV[1]
+local function lessBytes(a, b)
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+local function byLower(a, b) return lessBytes(string.lower(a), string.lower(b)) end
+local rooms = {}
+for _, key in ipairs(redis.call('SMEMBERS', P .. 'rooms')) do
+  local nicks = {}
+  for _, id in ipairs(redis.call('SMEMBERS', P .. 'rm:' .. key)) do
+    local nick = redis.call('HGET', P .. 'c:' .. id, 'nick')
+    if nick then nicks[#nicks + 1] = nick end
+  end
+  table.sort(nicks, byLower)
+  table.insert(nicks, 1, redis.call('HGET', P .. 'r:' .. key, 'name'))
+  rooms[#rooms + 1] = nicks
+end
+table.sort(rooms, function(a, b) return byLower(a[1], b[1]) end)
+local out = { redis.call('HLEN', P .. 'nicks') }
+for _, r in ipairs(rooms) do out[#out + 1] = r end
+return out
+`
+
+/**
+ * A node leaves the cluster, or a node that lost it retires its old number:
+ * its remaining clients leave their rooms with the reason (ARGV 8, JSON) and
+ * the node is forgotten. Nothing to do if it was already reaped.
+ */
+export const retire = `${prelude}
+if redis.call('GET', P .. 'epoch') ~= EPOCH then return { 'epoch' } end
+for _, id in ipairs(redis.call('SMEMBERS', P .. 'nc:' .. NODE)) do
+  local c = getClient(id)
+  if c then disconnectClient(c, ARGV[8]) end
+end
+redis.call('DEL', P .. 'nc:' .. NODE)
+redis.call('ZREM', P .. 'nodes', NODE)
+redis.call('HDEL', P .. 'since', NODE)
+publish('0')
+return { 'ok' }
+`
