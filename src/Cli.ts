@@ -5,9 +5,11 @@
  */
 import { Command, Options } from "@effect/cli"
 import type * as SocketServer from "@effect/platform/SocketServer"
-import { Data, Effect, Layer, Logger, LogLevel, Option } from "effect"
+import { Config, Data, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import * as Client from "./client/Client.js"
 import * as Backplane from "./hub/Backplane.js"
+import { Hub } from "./hub/Hub.js"
+import * as RedisBackplane from "./hub/RedisBackplane.js"
 import * as ChatServer from "./server/ChatServer.js"
 import * as ChatTcp from "./server/ChatTcp.js"
 import * as ServerConfig from "./ServerConfig.js"
@@ -19,6 +21,17 @@ export class ListenFailed extends Data.TaggedError("ListenFailed")<{
 }> {
   override get message(): string {
     return `cannot listen on ${this.address}: ${describeListenError(this.cause.cause)}`
+  }
+}
+
+/** `--redis` could not be reached when the node started. */
+export class ClusterFailed extends Data.TaggedError("ClusterFailed")<{
+  readonly url: string
+  readonly cause: Backplane.BackplaneError
+}> {
+  override get message(): string {
+    const why = this.cause.cause instanceof Error ? this.cause.cause.message : this.cause.reason.toLowerCase()
+    return `cannot reach Redis at ${this.url}: ${why}`
   }
 }
 
@@ -86,6 +99,18 @@ const serveOptions = {
     Options.withDefault(defaults.burst),
     Options.withDescription("Lines a client may send at once before --rate applies.")
   ),
+  redis: Options.text("redis").pipe(
+    Options.optional,
+    Options.withDescription("Join the cluster of every node on this Redis: redis://HOST:PORT[/DB] (or CHAT_REDIS).")
+  ),
+  cluster: Options.text("cluster").pipe(
+    Options.withDefault("chat"),
+    Options.withDescription("The cluster's name on that Redis (a key prefix): several chats can share one Redis.")
+  ),
+  clusterTimeout: Options.text("cluster-timeout").pipe(
+    Options.withDefault("12s"),
+    Options.withDescription("Advanced: a node silent this long is presumed dead and its clients released.")
+  ),
   verbose: Options.boolean("verbose").pipe(
     Options.withAlias("v"),
     Options.withDescription("Log every connection (debug level).")
@@ -96,14 +121,42 @@ const serve = Command.make("serve", serveOptions, (options) =>
   Effect.gen(function*() {
     const config = yield* ServerConfig.make(options)
     const address = ChatServer.formatAddress({ _tag: "TcpAddress", hostname: options.host, port: options.port })
-    const server = ChatTcp.layerWith({ host: options.host, port: options.port }, config).pipe(
-      Layer.mapError((cause) => new ListenFailed({ address, cause })),
-      Layer.provide(Backplane.layerMemory({ history: config.history }))
+    const url = Option.isSome(options.redis) ? options.redis : yield* Config.option(Config.string("CHAT_REDIS"))
+    const tcp = ChatTcp.layerWith({ host: options.host, port: options.port }, config).pipe(
+      Layer.mapError((cause) => new ListenFailed({ address, cause }))
     )
-    return yield* Layer.launch(server).pipe(
+    const launched: Effect.Effect<never, ListenFailed | ClusterFailed> = Option.isNone(url)
+      ? Layer.launch(tcp.pipe(Layer.provide(Backplane.layerMemory({ history: config.history }))))
+      : Layer.launch(clusterNode(tcp, {
+        url: url.value,
+        cluster: options.cluster,
+        history: config.history,
+        nodeTimeout: (yield* ServerConfig.parseIdleTimeout(options.clusterTimeout).pipe(
+          Effect.mapError((error) => new ServerConfig.InvalidConfig({ ...error, option: "cluster-timeout" }))
+        ))?.duration
+      }))
+    return yield* launched.pipe(
       options.verbose ? Logger.withMinimumLogLevel(LogLevel.Debug) : (self) => self
     )
   })).pipe(Command.withDescription("Run the chat server."))
+
+/** The node on Redis: `listening on`, then `joined cluster NAME as node ID (K nodes)`. */
+const clusterNode = <E, R>(
+  tcp: Layer.Layer<Hub, E, R | Backplane.Backplane>,
+  options: RedisBackplane.RedisBackplaneOptions
+) => {
+  const joined = Layer.effectDiscard(Effect.gen(function*() {
+    yield* Hub
+    const status = yield* (yield* RedisBackplane.Cluster).status
+    yield* Effect.logInfo(`joined cluster ${status.name} as node ${status.node} (${status.nodes} nodes)`)
+  }))
+  return joined.pipe(
+    Layer.provideMerge(tcp),
+    Layer.provideMerge(
+      RedisBackplane.layer(options).pipe(Layer.mapError((cause) => new ClusterFailed({ url: options.url, cause })))
+    )
+  )
+}
 
 // ---------------------------------------------------------------------------
 // chat connect

@@ -172,16 +172,15 @@ export const make = (options: DeliveryOptions): Delivery => {
 
   const published = (events: ReadonlyArray<Event>, own: boolean) =>
     Effect.gen(function*() {
-      const touched = new Set<NameKey>()
       for (const event of events) {
         if (isRoomEvent(event)) {
-          if (offer(event)) touched.add(keyOf(event.room))
+          const key = keyOf(event.room)
+          if (offer(event) && !held(key)) yield* drain(key, Number.POSITIVE_INFINITY, false)
         } else if (!own) {
           // A whisper: this node's own were delivered from its script's answer.
           batch.push(event)
         }
       }
-      for (const key of touched) if (!held(key)) yield* drain(key, Number.POSITIVE_INFINITY, false)
       flush()
     })
 
