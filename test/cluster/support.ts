@@ -31,11 +31,14 @@ export const startNode = async (
 }
 
 /** A client on `node` that has taken `nick` (and read everything up to that). */
-export const named = async (node: ServerProcess, nick: string): Promise<LineClient & Joined> => {
+export const named = async (
+  node: ServerProcess,
+  nick: string
+): Promise<LineClient & Joined & { readonly answer: string }> => {
   const client = await LineClient.join(node.port, { name: nick })
   client.send(`/nick ${nick}`)
-  await client.until((line) => line === `*** you are now ${nick}` || line.startsWith("! "))
-  return Object.assign(client, { nick })
+  const answer = (await client.until((line) => line === `*** you are now ${nick}` || line.startsWith("! "))).at(-1)!
+  return Object.assign(client, { nick, answer })
 }
 
 /** Waits for `line`, ignoring others, and returns every line before it. */
