@@ -114,7 +114,10 @@ describe.runIf(hasRedis)("Redis unavailable for a few seconds", () => {
       alice,
       bob,
       20,
-      () => redis.cli("CLIENT", "PAUSE", 2000, "ALL").then(() => sleep(2000))
+      async () => {
+        await redis.cli("CLIENT", "PAUSE", 2000, "ALL")
+        await sleep(2000)
+      }
     )
     console.log(`CLIENT PAUSE 2 s: ${result.delivered} delivered, ${result.refused} not delivered`)
     alice.send("after the pause")
