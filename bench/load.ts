@@ -25,6 +25,8 @@ export interface LoadOptions {
   readonly connectConcurrency: number
   /** Give up when nothing arrives for this long. */
   readonly stallMillis: number
+  /** Several nodes of one cluster: client i connects to `ports[i % ports.length]` (default: `port` alone). */
+  readonly ports?: ReadonlyArray<number> | undefined
   /** Called once every client has joined, before anything is sent (the runner samples the server there). */
   readonly onJoined?: () => void
 }
@@ -130,7 +132,8 @@ export const run = async (options: LoadOptions): Promise<LoadResult> => {
   let opened = 0
   const open = (): Promise<Receiver> =>
     new Promise((resolve, reject) => {
-      const socket = Net.connect({ host: options.host, port: options.port, noDelay: true })
+      const port = options.ports === undefined ? options.port : options.ports[opened % options.ports.length]!
+      const socket = Net.connect({ host: options.host, port, noDelay: true })
       const receiver: Receiver = {
         socket,
         nick: "",
