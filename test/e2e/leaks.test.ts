@@ -10,7 +10,7 @@ import * as SocketServer from "@effect/platform/SocketServer"
 import type { Fiber } from "effect"
 import { Context, Effect, Exit, Layer, Logger, LogLevel, Scope, Supervisor } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
-import type { HubState } from "../../src/index.js"
+import type { Snapshot } from "../../src/index.js"
 import { ChatServer, Hub, ServerConfig, SocketTcp } from "../../src/index.js"
 import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
 
@@ -37,7 +37,7 @@ const startInProcess = async () => {
   const address = Context.get(context, SocketServer.SocketServer).address
   return {
     port: address._tag === "TcpAddress" ? address.port : 0,
-    snapshot: (): Promise<HubState.Snapshot> => Effect.runPromise(Context.get(context, Hub).snapshot),
+    snapshot: (): Promise<Snapshot> => Effect.runPromise(Context.get(context, Hub).snapshot),
     fibers: (): Promise<number> =>
       Effect.runPromise(supervisor.value).then((fibers: Array<Fiber.RuntimeFiber<unknown, unknown>>) => fibers.length),
     stop: () => Effect.runPromise(Scope.close(scope, Exit.void))
@@ -160,7 +160,7 @@ describe("300 TCP connections of every kind", () => {
     flooder.send("/quit")
     await Promise.all([witness.closed(), flooder.closed()])
 
-    const empty: HubState.Snapshot = { clients: 0, nicks: 0, rooms: [], shuttingDown: false }
+    const empty: Snapshot = { clients: 0, nicks: 0, rooms: [], shuttingDown: false }
     expect(await eventually(() => server.snapshot().then((s) => JSON.stringify(s)), JSON.stringify(empty))).toBe(
       JSON.stringify(empty)
     )
