@@ -1,109 +1,116 @@
-import { assert, describe, expect, it } from "@effect/vitest"
+/**
+ * How the line protocol reads a typed line (PROTOCOL.md, "Commands"): a
+ * room message, a command, or the user's mistake as its `!` line.
+ */
+import { assert, describe, it } from "@effect/vitest"
 import { Either } from "effect"
-import * as Command from "../src/domain/Command.js"
-import { Nick, RoomName } from "../src/domain/Domain.js"
-import * as Reply from "../src/protocol/line/LineProtocol.js"
-
-const { Command: C } = Command
+import type { Command } from "../../../src/domain/Command.js"
+import { Command as C } from "../../../src/domain/Command.js"
+import type { UserError } from "../../../src/domain/Domain.js"
+import { Nick, RoomName } from "../../../src/domain/Domain.js"
+import * as LineProtocol from "../../../src/protocol/line/LineProtocol.js"
 
 /** The command a line parses to; fails the test if it is a mistake. */
-const ok = (line: string): Command.Command =>
+const ok = (line: string): Command =>
   Either.getOrThrowWith(
-    Command.parse(line),
+    LineProtocol.parseCommand(line),
     (error) => new Error(`expected ${JSON.stringify(line)} to parse, got ${error._tag}`)
   )
 
 /** The `!` line a mistaken line gets; fails the test if it parses. */
 const rejected = (line: string): string =>
-  Reply.userError(
+  LineProtocol.userError(
     Either.getOrThrowWith(
-      Either.flip(Command.parse(line)),
+      Either.flip(LineProtocol.parseCommand(line)),
       (command) => new Error(`expected ${JSON.stringify(line)} to be rejected, got ${command._tag}`)
     )
   )
 
-const error = (line: string): Command.ParseError =>
-  Either.getOrThrowWith(Either.flip(Command.parse(line)), () => new Error(`expected ${line} to be rejected`))
+const error = (line: string): UserError =>
+  Either.getOrThrowWith(
+    Either.flip(LineProtocol.parseCommand(line)),
+    () => new Error(`expected ${line} to be rejected`)
+  )
 
-describe("Command.parse", () => {
+describe("LineProtocol.parseCommand", () => {
   describe("room messages", () => {
     it("takes a line not starting with / as a room message, unchanged", () => {
-      expect(ok("hello")).toEqual(C.Say({ text: "hello" }))
-      expect(ok("  indented")).toEqual(C.Say({ text: "  indented" }))
-      expect(ok("a/b")).toEqual(C.Say({ text: "a/b" }))
-      expect(ok("héllo 😀 日本")).toEqual(C.Say({ text: "héllo 😀 日本" }))
-      expect(ok(" /nick x")).toEqual(C.Say({ text: " /nick x" }))
+      assert.deepStrictEqual(ok("hello"), C.Say({ text: "hello" }))
+      assert.deepStrictEqual(ok("  indented"), C.Say({ text: "  indented" }))
+      assert.deepStrictEqual(ok("a/b"), C.Say({ text: "a/b" }))
+      assert.deepStrictEqual(ok("héllo 😀 日本"), C.Say({ text: "héllo 😀 日本" }))
+      assert.deepStrictEqual(ok(" /nick x"), C.Say({ text: " /nick x" }))
     })
 
     it("sends //text as the room message /text", () => {
-      expect(ok("//text")).toEqual(C.Say({ text: "/text" }))
-      expect(ok("//nick alice")).toEqual(C.Say({ text: "/nick alice" }))
-      expect(ok("//")).toEqual(C.Say({ text: "/" }))
-      expect(ok("///")).toEqual(C.Say({ text: "//" }))
+      assert.deepStrictEqual(ok("//text"), C.Say({ text: "/text" }))
+      assert.deepStrictEqual(ok("//nick alice"), C.Say({ text: "/nick alice" }))
+      assert.deepStrictEqual(ok("//"), C.Say({ text: "/" }))
+      assert.deepStrictEqual(ok("///"), C.Say({ text: "//" }))
     })
   })
 
   describe("each command", () => {
     it("/nick NAME", () => {
-      expect(ok("/nick alice")).toEqual(C.Rename({ nick: Nick("alice") }))
+      assert.deepStrictEqual(ok("/nick alice"), C.Rename({ nick: Nick("alice") }))
     })
 
     it("/join ROOM, with or without #", () => {
-      expect(ok("/join dev")).toEqual(C.Join({ room: RoomName("dev") }))
-      expect(ok("/join #dev")).toEqual(C.Join({ room: RoomName("dev") }))
-      expect(ok("/join #dev")).toEqual(ok("/join dev"))
+      assert.deepStrictEqual(ok("/join dev"), C.Join({ room: RoomName("dev"), alone: true }))
+      assert.deepStrictEqual(ok("/join #dev"), C.Join({ room: RoomName("dev"), alone: true }))
+      assert.deepStrictEqual(ok("/join #dev"), ok("/join dev"))
     })
 
     it("/join keeps the case it was given", () => {
-      expect(ok("/join DevOps")).toEqual(C.Join({ room: RoomName("DevOps") }))
+      assert.deepStrictEqual(ok("/join DevOps"), C.Join({ room: RoomName("DevOps"), alone: true }))
     })
 
     it("/rooms", () => {
-      expect(ok("/rooms")).toEqual(C.ListRooms())
+      assert.deepStrictEqual(ok("/rooms"), C.ListRooms())
     })
 
     it("/who", () => {
-      expect(ok("/who")).toEqual(C.Who())
+      assert.deepStrictEqual(ok("/who"), C.Who({}))
     })
 
     it("/msg NICK TEXT, the text being the whole rest of the line", () => {
-      expect(ok("/msg bob hi")).toEqual(C.Whisper({ to: "bob", text: "hi" }))
-      expect(ok("/msg bob hi there  you")).toEqual(C.Whisper({ to: "bob", text: "hi there  you" }))
-      expect(ok("/msg BOB hi")).toEqual(C.Whisper({ to: "BOB", text: "hi" }))
+      assert.deepStrictEqual(ok("/msg bob hi"), C.Whisper({ to: "bob", text: "hi" }))
+      assert.deepStrictEqual(ok("/msg bob hi there  you"), C.Whisper({ to: "bob", text: "hi there  you" }))
+      assert.deepStrictEqual(ok("/msg BOB hi"), C.Whisper({ to: "BOB", text: "hi" }))
     })
 
     it("/me TEXT", () => {
-      expect(ok("/me waves")).toEqual(C.Act({ text: "waves" }))
-      expect(ok("/me waves at  everyone")).toEqual(C.Act({ text: "waves at  everyone" }))
+      assert.deepStrictEqual(ok("/me waves"), C.Act({ text: "waves" }))
+      assert.deepStrictEqual(ok("/me waves at  everyone"), C.Act({ text: "waves at  everyone" }))
     })
 
     it("/quit with and without a reason", () => {
-      expect(ok("/quit")).toEqual(C.Quit({ message: undefined }))
-      expect(ok("/quit gone fishing")).toEqual(C.Quit({ message: "gone fishing" }))
+      assert.deepStrictEqual(ok("/quit"), C.Quit({ message: undefined }))
+      assert.deepStrictEqual(ok("/quit gone fishing"), C.Quit({ message: "gone fishing" }))
     })
 
     it("/help", () => {
-      expect(ok("/help")).toEqual(C.Help())
+      assert.deepStrictEqual(ok("/help"), C.Help())
     })
   })
 
   describe("command names", () => {
     it("are case-insensitive", () => {
-      expect(ok("/NICK alice")).toEqual(C.Rename({ nick: Nick("alice") }))
-      expect(ok("/Join dev")).toEqual(C.Join({ room: RoomName("dev") }))
-      expect(ok("/ROOMS")).toEqual(C.ListRooms())
-      expect(ok("/WhO")).toEqual(C.Who())
-      expect(ok("/MSG bob hi")).toEqual(C.Whisper({ to: "bob", text: "hi" }))
-      expect(ok("/ME waves")).toEqual(C.Act({ text: "waves" }))
-      expect(ok("/QUIT bye now")).toEqual(C.Quit({ message: "bye now" }))
-      expect(ok("/HELP")).toEqual(C.Help())
+      assert.deepStrictEqual(ok("/NICK alice"), C.Rename({ nick: Nick("alice") }))
+      assert.deepStrictEqual(ok("/Join dev"), C.Join({ room: RoomName("dev"), alone: true }))
+      assert.deepStrictEqual(ok("/ROOMS"), C.ListRooms())
+      assert.deepStrictEqual(ok("/WhO"), C.Who({}))
+      assert.deepStrictEqual(ok("/MSG bob hi"), C.Whisper({ to: "bob", text: "hi" }))
+      assert.deepStrictEqual(ok("/ME waves"), C.Act({ text: "waves" }))
+      assert.deepStrictEqual(ok("/QUIT bye now"), C.Quit({ message: "bye now" }))
+      assert.deepStrictEqual(ok("/HELP"), C.Help())
     })
 
     it("reject an unknown command, naming it as typed", () => {
       assert.strictEqual(rejected("/foo"), "! unknown command /foo (try /help)\n")
       assert.strictEqual(rejected("/FOO bar baz"), "! unknown command /FOO (try /help)\n")
       assert.strictEqual(rejected("/nickname alice"), "! unknown command /nickname (try /help)\n")
-      expect(error("/foo")._tag).toBe("UnknownCommand")
+      assert.strictEqual(error("/foo")._tag, "UnknownCommand")
     })
 
     it("reject / alone as an unknown command /", () => {
@@ -146,7 +153,7 @@ describe("Command.parse", () => {
     it("accept 24 characters and reject 25", () => {
       const n24 = `a${"b".repeat(23)}`
       const n25 = `a${"b".repeat(24)}`
-      expect(ok(`/nick ${n24}`)).toEqual(C.Rename({ nick: Nick(n24) }))
+      assert.deepStrictEqual(ok(`/nick ${n24}`), C.Rename({ nick: Nick(n24) }))
       assert.strictEqual(
         rejected(`/nick ${n25}`),
         `! invalid nick "${n25}" (1-24 of A-Z a-z 0-9 _ -, starting with a letter)\n`
@@ -154,9 +161,9 @@ describe("Command.parse", () => {
     })
 
     it("accept one letter, digits, _ and - after the first letter", () => {
-      expect(ok("/nick a")).toEqual(C.Rename({ nick: Nick("a") }))
-      expect(ok("/nick Z_9-x")).toEqual(C.Rename({ nick: Nick("Z_9-x") }))
-      expect(ok("/nick guest-3")).toEqual(C.Rename({ nick: Nick("guest-3") }))
+      assert.deepStrictEqual(ok("/nick a"), C.Rename({ nick: Nick("a") }))
+      assert.deepStrictEqual(ok("/nick Z_9-x"), C.Rename({ nick: Nick("Z_9-x") }))
+      assert.deepStrictEqual(ok("/nick guest-3"), C.Rename({ nick: Nick("guest-3") }))
     })
 
     it("reject a nick starting with a digit, _ or -", () => {
@@ -194,14 +201,14 @@ describe("Command.parse", () => {
     it("accept 32 characters and reject 33", () => {
       const r32 = "r".repeat(32)
       const r33 = "r".repeat(33)
-      expect(ok(`/join ${r32}`)).toEqual(C.Join({ room: RoomName(r32) }))
-      expect(ok(`/join #${r32}`)).toEqual(C.Join({ room: RoomName(r32) }))
+      assert.deepStrictEqual(ok(`/join ${r32}`), C.Join({ room: RoomName(r32), alone: true }))
+      assert.deepStrictEqual(ok(`/join #${r32}`), C.Join({ room: RoomName(r32), alone: true }))
       assert.strictEqual(rejected(`/join ${r33}`), `! invalid room name "${r33}"\n`)
     })
 
     it("may start with a digit, _ or -", () => {
-      expect(ok("/join 42")).toEqual(C.Join({ room: RoomName("42") }))
-      expect(ok("/join _-x")).toEqual(C.Join({ room: RoomName("_-x") }))
+      assert.deepStrictEqual(ok("/join 42"), C.Join({ room: RoomName("42"), alone: true }))
+      assert.deepStrictEqual(ok("/join _-x"), C.Join({ room: RoomName("_-x"), alone: true }))
     })
 
     it("reject # alone and a second #", () => {
@@ -212,17 +219,17 @@ describe("Command.parse", () => {
 
   describe("separators", () => {
     it("accept tabs between the command and its arguments", () => {
-      expect(ok("/nick\talice")).toEqual(C.Rename({ nick: Nick("alice") }))
-      expect(ok("/join\t#dev")).toEqual(C.Join({ room: RoomName("dev") }))
-      expect(ok("/msg\tbob\thi")).toEqual(C.Whisper({ to: "bob", text: "hi" }))
-      expect(ok("/me\twaves")).toEqual(C.Act({ text: "waves" }))
-      expect(ok("/quit\tgone fishing")).toEqual(C.Quit({ message: "gone fishing" }))
-      expect(ok("/who\t")).toEqual(C.Who())
+      assert.deepStrictEqual(ok("/nick\talice"), C.Rename({ nick: Nick("alice") }))
+      assert.deepStrictEqual(ok("/join\t#dev"), C.Join({ room: RoomName("dev"), alone: true }))
+      assert.deepStrictEqual(ok("/msg\tbob\thi"), C.Whisper({ to: "bob", text: "hi" }))
+      assert.deepStrictEqual(ok("/me\twaves"), C.Act({ text: "waves" }))
+      assert.deepStrictEqual(ok("/quit\tgone fishing"), C.Quit({ message: "gone fishing" }))
+      assert.deepStrictEqual(ok("/who\t"), C.Who({}))
     })
 
     it("accept several blanks between words", () => {
-      expect(ok("/nick  \t alice")).toEqual(C.Rename({ nick: Nick("alice") }))
-      expect(ok("/msg   bob \t hi\tthere")).toEqual(C.Whisper({ to: "bob", text: "hi\tthere" }))
+      assert.deepStrictEqual(ok("/nick  \t alice"), C.Rename({ nick: Nick("alice") }))
+      assert.deepStrictEqual(ok("/msg   bob \t hi\tthere"), C.Whisper({ to: "bob", text: "hi\tthere" }))
     })
 
     it("reject a nick holding a tab", () => {
@@ -231,13 +238,28 @@ describe("Command.parse", () => {
   })
 })
 
-describe("Command.isQuit", () => {
+describe("LineProtocol.isQuit", () => {
   it("is /quit exactly when the server will read the line as /quit", () => {
     for (const line of ["/quit", "/QUIT", "/quit off to lunch", "/quit\u0007 bye"]) {
-      assert.isTrue(Command.isQuit(line), JSON.stringify(line))
+      assert.isTrue(LineProtocol.isQuit(line), JSON.stringify(line))
     }
     for (const line of ["/quitter", "quit", "  /quit", "//quit", "/quit\u00a0bye", "/msg bob /quit"]) {
-      assert.isFalse(Command.isQuit(line), JSON.stringify(line))
+      assert.isFalse(LineProtocol.isQuit(line), JSON.stringify(line))
     }
+  })
+})
+
+describe("LineProtocol.parse, a line as received", () => {
+  it("cleans the line before reading it", () => {
+    assert.deepStrictEqual(LineProtocol.parse("hel\u0007lo \r"), Either.right(C.Say({ text: "hello" })))
+    assert.deepStrictEqual(
+      LineProtocol.parse("/nick\u001b alice\u00a0"),
+      Either.right(C.Rename({ nick: Nick("alice") }))
+    )
+  })
+
+  it("ignores a line that is blank once cleaned", () => {
+    assert.isUndefined(LineProtocol.parse(""))
+    assert.isUndefined(LineProtocol.parse(" \t\u0000\u001b\u3000"))
   })
 })
