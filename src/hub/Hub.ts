@@ -70,9 +70,7 @@ export class Hub extends Effect.Service<Hub>()("chat/Hub", {
     const events = yield* backplane.subscribe
     const deliverAll = (batches: ReadonlyArray<ReadonlyArray<Event>>) =>
       Effect.sync(() => {
-        for (const batch of batches) {
-          for (const event of batch) fanout.deliver(event)
-        }
+        fanout.deliverAll(batches.length === 1 ? batches[0]! : batches.flat())
       }).pipe(
         // A bug in delivering one batch must not stop the node delivering the next: logged, not swallowed.
         Effect.catchAllDefect((defect) => Effect.logError("could not deliver events", defect))
