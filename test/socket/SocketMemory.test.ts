@@ -6,7 +6,7 @@
  */
 import * as Socket from "@effect/platform/Socket"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Either, Exit, Fiber, Queue } from "effect"
+import { Cause, Deferred, Effect, Either, Exit, Fiber, Option, Queue } from "effect"
 import * as SocketMemory from "../../src/socket/SocketMemory.js"
 
 /** Lets forked fibers run until they wait. */
@@ -101,9 +101,7 @@ describe("SocketMemory", () => {
       yield* client.reset
       yield* Deferred.succeed(gone, undefined)
       const exit = yield* Deferred.await(written)
-      assert.isTrue(Exit.isFailure(exit))
-      assert.isTrue(
-        Exit.isFailure(exit) && Socket.isSocketError(exit.cause._tag === "Fail" ? exit.cause.error : undefined)
-      )
+      const failure = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : Option.none()
+      assert.isTrue(Option.isSome(failure) && Socket.isSocketError(failure.value), String(exit))
     }))
 })
