@@ -22,6 +22,10 @@ import * as LineProtocol from "../../src/protocol/line/LineProtocol.js"
 interface Chat {
   /** Connects a client into `#lobby`, as a line-protocol connection does: its sink is in place before its welcome. */
   readonly connect: () => ClientId
+  /** Connects a client with other options than the line protocol's (IRC's: a nick, no room). */
+  readonly connectWith: (options: HubState.ConnectOptions) => Either.Either<ClientId, string>
+  /** A command as another protocol would parse it (several rooms, named rooms). */
+  readonly run: (id: ClientId, command: Command) => void
   /** A line typed by the client: cleaned, ignored if blank, parsed and applied. */
   readonly send: (id: ClientId, line: string) => void
   readonly disconnect: (id: ClientId, reason: DisconnectReason) => void
@@ -49,7 +53,7 @@ const makeChat = (limits: HubState.Limits = { history: 50 }): Chat => {
     return transition.result
   }
 
-  const connect = (): ClientId => {
+  const connectWith = (options: HubState.ConnectOptions): Either.Either<ClientId, string> => {
     const id = nextId++
     const out: Array<string> = []
     unread.set(id, out)
@@ -66,10 +70,20 @@ const makeChat = (limits: HubState.Limits = { history: 50 }): Chat => {
         out.push(`(close: ${LineProtocol.leaveReason(reason)})`)
       }
     }, LineProtocol.render)
-    const connected = HubState.connect(state, id, { room: lobby })
-    commit(Either.getOrThrowWith(connected, (taken) => new Error(`connect refused: ${taken._tag}`)))
-    return id
+    return Either.match(HubState.connect(state, id, options), {
+      onLeft: (refused) => {
+        fanout.remove(id)
+        return Either.left(LineProtocol.userError(refused).slice(0, -1))
+      },
+      onRight: (transition) => {
+        commit(transition)
+        return Either.right(id)
+      }
+    })
   }
+
+  const connect = (): ClientId =>
+    Either.getOrThrowWith(connectWith({ room: lobby }), (refused) => new Error(`connect refused: ${refused}`))
 
   const send = (id: ClientId, text: string): void => {
     // As a connection does: the line protocol's `parse` (clean, ignore if blank), then `applyAll`.
@@ -91,6 +105,8 @@ const makeChat = (limits: HubState.Limits = { history: 50 }): Chat => {
 
   return {
     connect,
+    connectWith,
+    run: (id, command) => commit(HubState.applyAll(state, id, [Either.right(command)])),
     send,
     disconnect,
     read,
@@ -762,6 +778,99 @@ describe("HubState", () => {
       for (const id of ids) chat.disconnect(id, DisconnectReason.Closed())
       assert.deepStrictEqual(HubState.snapshot(chat.state()), { clients: 0, nicks: 0, rooms: [] })
       assert.strictEqual(chat.nickOf(chat.connect()), "guest-1")
+    })
+  })
+
+  describe("several rooms per client (for protocols other than the line protocol)", () => {
+    const dev = RoomName("dev")
+
+    it("connects with no room: registered, in no room, and in nobody's sight", () => {
+      const chat = makeChat()
+      const [a] = connectAll(chat, 1)
+      const b = Either.getOrThrow(chat.connectWith({}))
+      assert.deepStrictEqual(chat.read(b), [
+        "*** welcome to chat, you are guest-2",
+        "*** type /help for commands; lines not starting with / go to the room"
+      ])
+      assert.deepStrictEqual(chat.read(a!), [])
+      assert.deepStrictEqual(roomsOf(chat), [{ name: "lobby", members: ["guest-1"] }])
+      chat.send(b, "hello?")
+      assert.deepStrictEqual(chat.read(b), ["! you are in no room (try /join ROOM)"])
+    })
+
+    it("connects with a nick asked for, refused if taken in any case", () => {
+      const chat = makeChat()
+      const a = Either.getOrThrow(chat.connectWith({ nick: Nick("alice"), room: lobby }))
+      assert.deepStrictEqual(chat.read(a), welcome("alice", 1))
+      assert.deepStrictEqual(chat.connectWith({ nick: Nick("ALICE") }), Either.left("! nick alice is taken"))
+      assert.deepStrictEqual(HubState.snapshot(chat.state()).clients, 1)
+    })
+
+    it("joins a second room without leaving the first, and speaks to each by name", () => {
+      const chat = makeChat()
+      const [a, b, c] = connectAll(chat, 3)
+      chat.send(c!, "/join dev")
+      chat.skip(a!, b!, c!)
+      chat.run(a!, Command.Join({ room: dev, alone: false }))
+      assert.deepStrictEqual(chat.read(a!), ["*** joined #dev (2 here: guest-1, guest-3)"])
+      assert.deepStrictEqual(chat.read(b!), [])
+      assert.deepStrictEqual(chat.read(c!), ["*** guest-1 joined #dev"])
+      chat.run(a!, Command.Say({ text: "to dev", room: dev }))
+      chat.run(a!, Command.Act({ text: "waves at the lobby", room: lobby }))
+      assert.deepStrictEqual(chat.read(b!), ["* guest-1 waves at the lobby"])
+      assert.deepStrictEqual(chat.read(c!), ["<guest-1> to dev"])
+      chat.run(a!, Command.Who({ room: dev }))
+      assert.deepStrictEqual(chat.read(a!), ["*** in #dev: guest-1, guest-3"])
+      assert.deepStrictEqual(roomsOf(chat), [
+        { name: "dev", members: ["guest-1", "guest-3"] },
+        { name: "lobby", members: ["guest-1", "guest-2"] }
+      ])
+    })
+
+    it("a message without a room, or to a room one is not in, is refused", () => {
+      const chat = makeChat()
+      const [a, b] = connectAll(chat, 2)
+      chat.run(a!, Command.Join({ room: dev, alone: false }))
+      chat.skip(a!, b!)
+      chat.run(a!, Command.Say({ text: "where?" }))
+      chat.run(a!, Command.Say({ text: "here?", room: RoomName("ops") }))
+      assert.deepStrictEqual(chat.read(a!), ["! you are in no room (try /join ROOM)", "! you are not in #ops"])
+      assert.deepStrictEqual(chat.read(b!), [])
+    })
+
+    it("a rename and a disconnect are told once in each room", () => {
+      const chat = makeChat()
+      const [a, b, c] = connectAll(chat, 3)
+      chat.send(c!, "/join dev")
+      chat.run(a!, Command.Join({ room: dev, alone: false }))
+      chat.skip(a!, b!, c!)
+      chat.send(a!, "/nick alice")
+      assert.deepStrictEqual(chat.read(a!), ["*** you are now alice"])
+      assert.deepStrictEqual(chat.read(b!), ["*** guest-1 is now alice"])
+      assert.deepStrictEqual(chat.read(c!), ["*** guest-1 is now alice"])
+      chat.disconnect(a!, DisconnectReason.Idle())
+      assert.deepStrictEqual(chat.read(b!), ["*** alice left #lobby (idle)"])
+      assert.deepStrictEqual(chat.read(c!), ["*** alice left #dev (idle)"])
+      assert.deepStrictEqual(roomsOf(chat), [
+        { name: "dev", members: ["guest-3"] },
+        { name: "lobby", members: ["guest-2"] }
+      ])
+    })
+
+    it("parts one room, keeping the other; parting a room one is not in is refused", () => {
+      const chat = makeChat()
+      const [a, b, c] = connectAll(chat, 3)
+      chat.send(c!, "/join dev")
+      chat.run(a!, Command.Join({ room: dev, alone: false }))
+      chat.skip(a!, b!, c!)
+      chat.run(a!, Command.Part({ room: dev, message: "back later" }))
+      assert.deepStrictEqual(chat.read(a!), ["*** you left #dev"])
+      assert.deepStrictEqual(chat.read(c!), ["*** guest-1 left #dev (left: back later)"])
+      assert.deepStrictEqual(chat.read(b!), [])
+      chat.run(a!, Command.Part({ room: dev, message: undefined }))
+      assert.deepStrictEqual(chat.read(a!), ["! you are not in #dev"])
+      chat.send(a!, "still in the lobby")
+      assert.deepStrictEqual(chat.read(b!), ["<guest-1> still in the lobby"])
     })
   })
 })
