@@ -367,11 +367,8 @@ describe("HubState", () => {
       assert.deepStrictEqual(chat.read(b!), ["*** rooms: #Dev (1), #lobby (1)"])
     })
 
-    // BUG (src/hub/HubState.ts, `join`): the leave notice names the room as the
-    // joiner typed it (`(joined #DEV)`), not as it was created (`#dev`), which
-    // PROTOCOL.md forbids ("keep the case they were given"). The `Moved`
-    // reason should carry the existing room's name. Remove `.fails` once fixed.
-    it.fails("/join DEV and /join #Dev enter the existing #dev", () => {
+    // The leave notice names the room as it was created, not as the joiner typed it.
+    it("/join DEV and /join #Dev enter the existing #dev", () => {
       const chat = makeChat()
       const [a, b, c] = connectAll(chat, 3)
       chat.send(a!, "/join dev")

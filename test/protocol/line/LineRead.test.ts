@@ -45,7 +45,9 @@ const roomEvent: fc.Arbitrary<RoomEvent> = fc.oneof(
 
 const userError: fc.Arbitrary<UserError> = fc.oneof(
   fc.stringMatching(/^\/[^\s]{1,20}$/).map((command) => new Domain.UnknownCommand({ command })),
-  fc.constantFrom("nick", "join", "msg", "me" as const).map((command) => new Domain.Usage({ command })),
+  fc.constantFrom<Array<"nick" | "join" | "msg" | "me">>("nick", "join", "msg", "me").map((command) =>
+    new Domain.Usage({ command })
+  ),
   text.map((input) => new Domain.InvalidNick({ input })),
   text.map((input) => new Domain.InvalidRoom({ input })),
   nick.map((n) => new Domain.NickTaken({ nick: n })),
