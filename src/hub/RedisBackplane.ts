@@ -24,7 +24,7 @@ import { Context, Duration, Effect, Either, Layer, PubSub, Queue, Schedule, Sche
 import { randomUUID } from "node:crypto"
 import type { Input } from "../domain/Command.js"
 import type { ClientId, NameKey, Nick, RoomName } from "../domain/Domain.js"
-import { connectionLost, DisconnectReason, keyOf, NickTaken, shuttingDown, UserError } from "../domain/Domain.js"
+import { connectionLost, DisconnectReasonSchema, keyOf, NickTaken, shuttingDown, UserError } from "../domain/Domain.js"
 import { Event, Replied } from "../domain/Event.js"
 import type { BackplaneShape } from "./Backplane.js"
 import { Backplane, BackplaneError } from "./Backplane.js"
@@ -66,8 +66,8 @@ const Answer = Schema.parseJson(Schema.Struct({ r: Schema.Unknown, e: Schema.Arr
 const decodeAnswer = Schema.decodeUnknown(Answer)
 const Published = Schema.parseJson(Schema.Array(Event))
 const decodePublished = Schema.decodeUnknown(Published)
-const decodeReason = Schema.decodeUnknown(Schema.UndefinedOr(DisconnectReason))
-const encodeReason = Schema.encodeSync(DisconnectReason)
+const decodeReason = Schema.decodeUnknown(Schema.UndefinedOr(DisconnectReasonSchema))
+const encodeReason = Schema.encodeSync(DisconnectReasonSchema)
 const encodeError = Schema.encodeSync(UserError)
 
 type Item =

@@ -307,9 +307,11 @@ handlers.Join = function(cmd)
   if hasRoom(c, key) then return fail('{"_tag":"AlreadyInRoom","room":' .. str(roomName(key)) .. '}') end
   local before = history(key)
   if cmd.alone then
+    -- An existing room keeps the case it was created with.
+    local to = roomName(key) or cmd.room
     local from = {}
     for i, k in ipairs(c.rooms) do from[i] = k end
-    for _, k in ipairs(from) do leaveRoom(c, k, '{"_tag":"Moved","to":' .. str(cmd.room) .. '}') end
+    for _, k in ipairs(from) do leaveRoom(c, k, '{"_tag":"Moved","to":' .. str(to) .. '}') end
   end
   enterRoom(c, cmd.room)
   reply('{"_tag":"Entered","room":' .. str(roomName(key)) .. ',"members":' .. memberNicks(key)
