@@ -8,6 +8,7 @@ import type * as SocketServer from "@effect/platform/SocketServer"
 import { Data, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import * as Client from "./client/Client.js"
 import * as Backplane from "./hub/Backplane.js"
+import * as IrcProtocol from "./protocol/irc/IrcProtocol.js"
 import * as ChatServer from "./server/ChatServer.js"
 import * as ChatTcp from "./server/ChatTcp.js"
 import * as ServerConfig from "./ServerConfig.js"
@@ -86,6 +87,14 @@ const serveOptions = {
     Options.withDefault(defaults.burst),
     Options.withDescription("Lines a client may send at once before --rate applies.")
   ),
+  ircPort: Options.integer("irc-port").pipe(
+    Options.optional,
+    Options.filterMap(
+      (n) => Option.isNone(n) || (n.value >= 0 && n.value <= 65535) ? Option.some(n) : Option.none(),
+      "--irc-port must be from 0 to 65535"
+    ),
+    Options.withDescription("Also serve IRC clients (irssi, WeeChat) on this TCP port (0: a free port).")
+  ),
   verbose: Options.boolean("verbose").pipe(
     Options.withAlias("v"),
     Options.withDescription("Log every connection (debug level).")
@@ -96,10 +105,23 @@ const serve = Command.make("serve", serveOptions, (options) =>
   Effect.gen(function*() {
     const config = yield* ServerConfig.make(options)
     const address = ChatServer.formatAddress({ _tag: "TcpAddress", hostname: options.host, port: options.port })
-    const server = ChatTcp.layerWith({ host: options.host, port: options.port }, config).pipe(
+    const node = ChatTcp.layerWith({ host: options.host, port: options.port }, config).pipe(
       Layer.mapError((cause) => new ListenFailed({ address, cause })),
       Layer.provide(Backplane.layerMemory({ history: config.history }))
     )
+    const server = Option.match(options.ircPort, {
+      onNone: () => node,
+      onSome: (ircPort) =>
+        ChatTcp.listenerWith(IrcProtocol.protocol, { host: options.host, port: ircPort }, "irc listening on").pipe(
+          Layer.mapError((cause) =>
+            new ListenFailed({
+              address: ChatServer.formatAddress({ _tag: "TcpAddress", hostname: options.host, port: ircPort }),
+              cause
+            })
+          ),
+          Layer.provideMerge(node)
+        )
+    })
     return yield* Layer.launch(server).pipe(
       options.verbose ? Logger.withMinimumLogLevel(LogLevel.Debug) : (self) => self
     )
