@@ -95,6 +95,10 @@ const serveOptions = {
     ),
     Options.withDescription("Also serve IRC clients (irssi, WeeChat) on this TCP port (0: a free port).")
   ),
+  ircName: Options.text("irc-name").pipe(
+    Options.withDefault("chat.irc"),
+    Options.withDescription("The server's name that IRC clients see in its replies.")
+  ),
   verbose: Options.boolean("verbose").pipe(
     Options.withAlias("v"),
     Options.withDescription("Log every connection (debug level).")
@@ -112,7 +116,11 @@ const serve = Command.make("serve", serveOptions, (options) =>
     const server = Option.match(options.ircPort, {
       onNone: () => node,
       onSome: (ircPort) =>
-        ChatTcp.listenerWith(IrcProtocol.protocol, { host: options.host, port: ircPort }, "irc listening on").pipe(
+        ChatTcp.listenerWith(
+          IrcProtocol.make({ serverName: options.ircName }),
+          { host: options.host, port: ircPort },
+          "irc listening on"
+        ).pipe(
           Layer.mapError((cause) =>
             new ListenFailed({
               address: ChatServer.formatAddress({ _tag: "TcpAddress", hostname: options.host, port: ircPort }),

@@ -14,11 +14,22 @@ import * as IrcSession from "./IrcSession.js"
 const parse = (text: string): Input | undefined =>
   text.trim() === "" ? undefined : Either.left(new UnknownCommand({ command: text.split(" ")[0]! }))
 
-export const protocol: WireProtocol = {
-  name: "irc",
-  framing: "stream",
-  startIn: undefined,
-  parse,
-  render: IrcRender.render,
-  session: IrcSession.make
+export interface IrcOptions {
+  /** The server's name in every numeric and `PONG` (IRC's `servername`). */
+  readonly serverName?: string | undefined
 }
+
+/** The IRC protocol, for a server named `serverName` (`chat.irc` by default). */
+export const make = (options: IrcOptions = {}): WireProtocol => {
+  const words = IrcRender.make(options.serverName ?? IrcRender.defaultServerName)
+  return {
+    name: "irc",
+    framing: "stream",
+    startIn: undefined,
+    parse,
+    render: words.render,
+    session: () => IrcSession.make(words)
+  }
+}
+
+export const protocol: WireProtocol = make()

@@ -15,7 +15,7 @@ import type { Frame } from "../Frame.js"
 import type { ProtocolSession, Step } from "../WireProtocol.js"
 import type { IrcMessage } from "./IrcMessage.js"
 import { byteLength, line, parse } from "./IrcMessage.js"
-import * as IrcRender from "./IrcRender.js"
+import type { IrcWords } from "./IrcRender.js"
 
 /** An IRC line (without CR LF) may be 510 bytes, tags apart. */
 const maxMessageBytes = 510
@@ -65,7 +65,7 @@ const targets = (param: string): Array<string> => param.split(",").filter((t) =>
 /** Commands allowed before registration. */
 const beforeRegistration = new Set(["CAP", "NICK", "USER", "PASS", "PING", "PONG", "QUIT"])
 
-export const make = (): ProtocolSession => {
+export const make = (words: IrcWords): ProtocolSession => {
   // Registration: what the client has sent so far.
   let requested: string | undefined
   let hasUser = false
@@ -75,7 +75,7 @@ export const make = (): ProtocolSession => {
   let nick: string | undefined
 
   const me = (): string => nick ?? requested ?? "*"
-  const numeric = (code: string, ...params: Array<string>) => IrcRender.numericText(me(), code, ...params)
+  const numeric = (code: string, ...params: Array<string>) => words.numericText(me(), code, ...params)
   const needMoreParams = (name: string) => local(numeric("461", name, "Not enough parameters"))
 
   /** Registration completes once the nick and user are known and no `CAP` negotiation is open. */
@@ -95,13 +95,13 @@ export const make = (): ProtocolSession => {
     switch (sub) {
       case "LS":
         if (nick === undefined) negotiating = true
-        return [local(line(IrcRender.serverName, "CAP", [me(), "LS", ""], true))]
+        return [local(line(words.serverName, "CAP", [me(), "LS", ""], true))]
       case "LIST":
-        return [local(line(IrcRender.serverName, "CAP", [me(), "LIST", ""], true))]
+        return [local(line(words.serverName, "CAP", [me(), "LIST", ""], true))]
       case "REQ":
         if (nick === undefined) negotiating = true
         // No capability is offered, so every request is refused.
-        return [local(line(IrcRender.serverName, "CAP", [me(), "NAK", params[1] ?? ""], true))]
+        return [local(line(words.serverName, "CAP", [me(), "NAK", params[1] ?? ""], true))]
       case "END":
         negotiating = false
         return tryRegister()
@@ -122,7 +122,7 @@ export const make = (): ProtocolSession => {
 
   const onUser = (params: ReadonlyArray<string>): Array<Step> => {
     if (nick !== undefined || hasUser) return [local(numeric("462", "You may not reregister"))]
-    if (params.length < 4 || params[0] === "") return [needMoreParams("USER")]
+    if (params.length < 4 || params[0] === "" || params[3] === "") return [needMoreParams("USER")]
     hasUser = true
     return tryRegister()
   }
@@ -235,7 +235,7 @@ export const make = (): ProtocolSession => {
       case "LUSERS":
         return [command(Command.Lusers())]
       case "MOTD":
-        return [local(...IrcRender.motd(me()))]
+        return [local(...words.motd(me()))]
       case "MODE":
         return mode(params)
       case "TOPIC":
@@ -258,7 +258,7 @@ export const make = (): ProtocolSession => {
       case "PASS":
         return [local(numeric("462", "You may not reregister"))]
       case "VERSION":
-        return [local(numeric("351", "chat-0.1.0", IrcRender.serverName, ""))]
+        return [local(numeric("351", "chat-0.1.0", words.serverName, ""))]
       default:
         return [local(numeric("421", message.command, "Unknown command"))]
     }
@@ -285,12 +285,12 @@ export const make = (): ProtocolSession => {
         if (nick === undefined) {
           return params.length === 0
             ? [local(numeric("409", "No origin specified"))]
-            : [local(line(IrcRender.serverName, "PONG", [IrcRender.serverName, params[0]!], true))]
+            : [local(words.pong(params[0]!))]
         }
         break
       case "QUIT":
         if (nick === undefined) {
-          return [{ _tag: "Close", rendered: rendered([IrcRender.closing("Closing link (Quit)")]) }]
+          return [{ _tag: "Close", rendered: rendered([words.closing("Closing link (Quit)")]) }]
         }
         break
     }
@@ -305,10 +305,10 @@ export const make = (): ProtocolSession => {
     let last = ""
     return {
       write: (text, count, canWait) => {
-        if (text === last && IrcRender.isRepeatedPerRoom(text)) return
+        if (text === last && words.isRepeatedPerRoom(text)) return
         last = text
         if (nick !== undefined) {
-          const renamed = IrcRender.ownNickChange(text, nick)
+          const renamed = words.ownNickChange(text, nick)
           if (renamed !== undefined) nick = renamed
         }
         inner.write(text, count, canWait)
@@ -325,13 +325,13 @@ export const make = (): ProtocolSession => {
     },
     nickTaken: (error) => {
       registering = false
-      const lines = [IrcRender.numericText(me(), "433", error.nick, "Nickname is already in use")]
+      const lines = [words.numericText(me(), "433", error.nick, "Nickname is already in use")]
       requested = undefined
       return rendered(lines)
     },
     sink,
     keepAlive: {
-      ping: () => rendered([line(undefined, "PING", [IrcRender.serverName], true)]),
+      ping: () => rendered([line(undefined, "PING", [words.serverName], true)]),
       idleTimeout: defaultIdleTimeout
     }
   }
