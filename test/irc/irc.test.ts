@@ -283,7 +283,6 @@ describe("queries", () => {
     assert.strictEqual((await client.next()).command, "331")
     client.send(`MODE #${room}`)
     assert.strictEqual((await client.next()).command, "324")
-    await client.next()
     client.send(`MODE ${nick}`)
     assert.strictEqual((await client.next()).command, "221")
     client.send("AWAY :lunch")

@@ -189,7 +189,7 @@ export const make = (words: IrcWords): ProtocolSession => {
     if (target === undefined || target === "") return [needMoreParams("MODE")]
     if (target.startsWith("#")) {
       const change = params[1]
-      if (change === undefined) return [local(numeric("324", target, "+n"), numeric("329", target, "0"))]
+      if (change === undefined) return [local(numeric("324", target, "+n"))]
       // List queries (`MODE #room b`) are empty lists; changes need an operator, and there are none.
       if (/^[+-]?[beI]+$/.test(change) && params.length === 2) {
         const list = change.replace(/^[+-]/, "")[0]
