@@ -98,8 +98,8 @@ export const Reply = Schema.Union(
   Schema.TaggedStruct("Failed", { error: UserError }),
   /** Answer to `Ping`. */
   Schema.TaggedStruct("Pong", { token: Schema.String }),
-  /** Answer to `Whois`: the nick as its owner spells it, and its rooms. */
-  Schema.TaggedStruct("WhoisInfo", { nick: NickSchema, rooms: Schema.Array(RoomNameSchema) }),
+  /** Answer to `Whois`: the nick as its owner spells it, and its rooms; `rooms` undefined: no such nick. */
+  Schema.TaggedStruct("WhoisInfo", { nick: Schema.String, rooms: Schema.UndefinedOr(Schema.Array(RoomNameSchema)) }),
   /** Answer to `Lusers`. */
   Schema.TaggedStruct("Counts", { users })
 )

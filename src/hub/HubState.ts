@@ -429,9 +429,15 @@ const whois = (state: HubState, client: Client, nick: string): Either.Either<Tra
   const target = HashMap.get(state.nicks, nick.toLowerCase() as NameKey).pipe(
     Option.flatMap((id) => HashMap.get(state.clients, id))
   )
-  if (Option.isNone(target)) return Either.left(new NoSuchNick({ nick }))
-  const rooms = target.value.rooms.map((key) => roomAt(state, key).name)
-  return Either.right(tell(state, client.id, [{ _tag: "WhoisInfo", nick: target.value.nick, rooms }]))
+  const reply: Reply = Option.match(target, {
+    onNone: () => ({ _tag: "WhoisInfo", nick, rooms: undefined }),
+    onSome: (found) => ({
+      _tag: "WhoisInfo",
+      nick: found.nick,
+      rooms: found.rooms.map((key) => roomAt(state, key).name)
+    })
+  })
+  return Either.right(tell(state, client.id, [reply]))
 }
 
 const whisper = (

@@ -61,7 +61,7 @@ describe("registration", () => {
     assert.deepStrictEqual(commands(burst).slice(0, 5), ["001", "002", "003", "004", "005"])
     for (const message of burst) assert.strictEqual(message.params[0], nick)
     const isupport = find(burst, "005").params
-    for (const token of ["CASEMAPPING=ascii", "CHANTYPES=#", "NICKLEN=24", "CHANNELLEN=33", "PREFIX=(o)@"]) {
+    for (const token of ["CASEMAPPING=ascii", "CHANTYPES=#", "NICKLEN=24", "CHANNELLEN=33", "PREFIX=(ov)@+"]) {
       assert.include(isupport, token)
     }
     assert.isTrue(isupport.some((t) => t.startsWith("CHANLIMIT=")))
@@ -295,29 +295,35 @@ describe("queries", () => {
 })
 
 describe("errors are numerics, and the client stays", () => {
-  it("421, 461, 442, 401, 403, 432, 433", async () => {
+  it("421, 461, 442, 401, 403, 404, 432, 433, 411, 412", async () => {
     const { irc } = await ports()
     const nick = fresh("err")
     const client = await IrcClient.register(irc, nick)
     const other = fresh("taken")
     await IrcClient.register(irc, other)
-    const cases: ReadonlyArray<readonly [string, string]> = [
-      ["FROBNICATE", "421"],
-      ["JOIN", "461"],
-      ["PART #nowhere", "442"],
-      ["PRIVMSG nobody-here :hi", "401"],
-      ["WHOIS nobody-here", "401"],
-      ["JOIN nochannel", "403"],
-      ["NICK 1bad", "432"],
-      [`NICK ${other}`, "433"],
-      ["PRIVMSG", "411"],
-      ["PRIVMSG #x", "412"]
+    const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
+      ["FROBNICATE", ["421"]],
+      ["JOIN", ["461"]],
+      ["PART #nowhere", ["442"]],
+      ["PRIVMSG nobody-here :hi", ["401"]],
+      ["WHOIS nobody-here", ["401", "318"]],
+      ["JOIN nochannel", ["403"]],
+      ["PRIVMSG #notjoined :hi", ["404"]],
+      ["NICK 1bad", ["432"]],
+      [`NICK ${other}`, ["433"]],
+      ["PRIVMSG", ["411"]],
+      ["PRIVMSG #x", ["412"]],
+      ["TOPIC #notjoined", ["442"]]
     ]
-    for (const [sent, code] of cases) {
+    for (const [sent, codes] of cases) {
       client.send(sent)
-      const reply = await client.next()
-      assert.deepStrictEqual([sent, reply.command, reply.params[0]], [sent, code, nick])
+      const replies = await client.sync()
+      assert.deepStrictEqual([sent, commands(replies)], [sent, codes])
+      for (const reply of replies) assert.strictEqual(reply.params[0], nick)
     }
+    // No automatic reply to a NOTICE.
+    client.send("NOTICE #notjoined :hi")
+    assert.deepStrictEqual(await client.sync(), [])
   })
 
   it("a line over 512 bytes is 417, and the client stays", async () => {

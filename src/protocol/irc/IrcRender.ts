@@ -127,7 +127,7 @@ export const make = (serverName: string) => {
     "CHANTYPES=#",
     `NICKLEN=${maxNickLength}`,
     `CHANNELLEN=${maxRoomLength + 1}`,
-    "PREFIX=(o)@",
+    "PREFIX=(ov)@+",
     "CHANLIMIT=#:",
     "CHANMODES=,,,",
     "NETWORK=chat",
@@ -142,8 +142,9 @@ export const make = (serverName: string) => {
     numeric(nick, "252", "0", "operator(s) online"),
     numeric(nick, "254", String(users.rooms), "channels formed"),
     numericText(nick, "255", `I have ${users.clients} clients and 0 servers`),
-    numericText(nick, "265", String(users.clients), String(users.clients), `Current local users ${users.clients}`),
-    numericText(nick, "266", String(users.clients), String(users.clients), `Current global users ${users.clients}`)
+    // Without the optional counts: the chat keeps no record of its peak.
+    numericText(nick, "265", `Current local users: ${users.clients}`),
+    numericText(nick, "266", `Current global users: ${users.clients}`)
   ]
 
   const motd = (nick: string): ReadonlyArray<string> => [numericText(nick, "422", "MOTD File is missing")]
@@ -288,7 +289,14 @@ export const make = (serverName: string) => {
         out.push(pong(reply.token))
         return
       case "WhoisInfo":
-        out.push(...whois(nick, reply.nick, reply.rooms))
+        if (reply.rooms === undefined) {
+          out.push(
+            numericText(nick, "401", reply.nick, "No such nick/channel"),
+            numericText(nick, "318", reply.nick, "End of /WHOIS list")
+          )
+        } else {
+          out.push(...whois(nick, reply.nick as Nick, reply.rooms))
+        }
         return
       case "Counts":
         out.push(...lusers(nick, reply.users))

@@ -62,6 +62,13 @@ const channelName = (name: string): Either.Either<RoomName, InvalidRoom> =>
 
 const targets = (param: string): Array<string> => param.split(",").filter((t) => t !== "")
 
+/**
+ * The capabilities offered. `multi-prefix` asks for every prefix of a member
+ * in `NAMES` and `WHO`; with at most one mode per member, that is what is
+ * always sent.
+ */
+const offered: ReadonlySet<string> = new Set(["multi-prefix"])
+
 /** Commands allowed before registration. */
 const beforeRegistration = new Set(["CAP", "NICK", "USER", "PASS", "PING", "PONG", "QUIT"])
 
@@ -71,6 +78,11 @@ export const make = (words: IrcWords): ProtocolSession => {
   let hasUser = false
   let negotiating = false
   let registering = false
+  const enabled = new Set<string>()
+  // The channels the client is in, lower-cased. Joining always succeeds in the
+  // chat, so it is known as the commands go out, before the hub answers, and a
+  // message right behind a JOIN is not refused.
+  const channels = new Set<string>()
   // Once registered: the client's nick as the hub last told it (see `sink`).
   let nick: string | undefined
 
@@ -92,16 +104,26 @@ export const make = (words: IrcWords): ProtocolSession => {
 
   const cap = (params: ReadonlyArray<string>): Array<Step> => {
     const sub = (params[0] ?? "").toUpperCase()
+    const reply = (...rest: Array<string>) => local(line(words.serverName, "CAP", [me(), ...rest], true))
     switch (sub) {
       case "LS":
         if (nick === undefined) negotiating = true
-        return [local(line(words.serverName, "CAP", [me(), "LS", ""], true))]
+        return [reply("LS", Array.from(offered).join(" "))]
       case "LIST":
-        return [local(line(words.serverName, "CAP", [me(), "LIST", ""], true))]
-      case "REQ":
+        return [reply("LIST", Array.from(enabled).join(" "))]
+      case "REQ": {
         if (nick === undefined) negotiating = true
-        // No capability is offered, so every request is refused.
-        return [local(line(words.serverName, "CAP", [me(), "NAK", params[1] ?? ""], true))]
+        // All or nothing, as the specification says.
+        const wanted = (params[1] ?? "").split(" ").filter((c) => c !== "")
+        if (wanted.length === 0 || !wanted.every((c) => offered.has(c.replace(/^-/, "")))) {
+          return [reply("NAK", params[1] ?? "")]
+        }
+        for (const c of wanted) {
+          if (c.startsWith("-")) enabled.delete(c.slice(1))
+          else enabled.add(c)
+        }
+        return [reply("ACK", params[1]!)]
+      }
       case "END":
         negotiating = false
         return tryRegister()
@@ -143,9 +165,15 @@ export const make = (words: IrcWords): ProtocolSession => {
       }
       return Either.match(channelName(target), {
         onLeft: failed,
-        onRight: (room) => command(query === undefined ? Command.Say({ text, room }) : Command.Act({ text, room }))
+        onRight: (room) =>
+          channels.has(room.toLowerCase())
+            ? command(query === undefined ? Command.Say({ text, room }) : Command.Act({ text, room }))
+            // No automatic reply to a NOTICE, as RFC 2812 asks.
+            : name === "NOTICE"
+            ? local()
+            : local(numeric("404", target, "Cannot send to channel"))
       })
-    })
+    }).filter((step) => step._tag !== "Local" || step.rendered.count > 0)
   }
 
   const join = (params: ReadonlyArray<string>): Array<Step> => {
@@ -154,7 +182,10 @@ export const make = (words: IrcWords): ProtocolSession => {
     return targets(params[0]!).map((name) =>
       Either.match(channelName(name), {
         onLeft: failed,
-        onRight: (room) => command(Command.Join({ room, alone: false }))
+        onRight: (room) => {
+          channels.add(room.toLowerCase())
+          return command(Command.Join({ room, alone: false }))
+        }
       })
     )
   }
@@ -165,7 +196,10 @@ export const make = (words: IrcWords): ProtocolSession => {
     return targets(params[0]!).map((name) =>
       Either.match(channelName(name), {
         onLeft: failed,
-        onRight: (room) => command(Command.Part({ room, message: reason === "" ? undefined : reason }))
+        onRight: (room) => {
+          channels.delete(room.toLowerCase())
+          return command(Command.Part({ room, message: reason === "" ? undefined : reason }))
+        }
       })
     )
   }
@@ -207,6 +241,9 @@ export const make = (words: IrcWords): ProtocolSession => {
   const topic = (params: ReadonlyArray<string>): Array<Step> => {
     const target = params[0]
     if (target === undefined || target === "") return [needMoreParams("TOPIC")]
+    if (!channels.has(target.toLowerCase().replace(/^#/, ""))) {
+      return [local(numeric("442", target, "You're not on that channel"))]
+    }
     if (params.length > 1) return [local(numeric("482", target, "Topics are not supported by this chat"))]
     return [local(numeric("331", target, "No topic is set"))]
   }
