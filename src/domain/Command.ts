@@ -27,7 +27,7 @@ export type Command = Data.TaggedEnum<{
   /** A keep-alive that wants an answer in order with everything else (IRC's `PING`). */
   Ping: { readonly token: string }
   /** What is known of a nick: its rooms (IRC's `WHOIS`); the nick is looked up when applied. */
-  Whois: { readonly nick: string }
+  Whois: { readonly nick: string; readonly brief?: boolean | undefined }
   /** How many clients and rooms the chat has (IRC's `LUSERS`). */
   Lusers: {}
 }>

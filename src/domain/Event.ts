@@ -10,7 +10,7 @@
  */
 import { Schema } from "effect"
 import type { Nick } from "./Domain.js"
-import { ClientId, DisconnectReason, LeaveReason, NickSchema, RoomNameSchema, UserError } from "./Domain.js"
+import { ClientId, DisconnectReason, LeaveReason, NickSchema, RoomNameSchema, UserError, UserInfo } from "./Domain.js"
 
 const roomEvent = {
   /** The client it is about. */
@@ -82,7 +82,9 @@ export const Reply = Schema.Union(
   Schema.TaggedStruct("WhoList", {
     room: RoomNameSchema,
     members: Schema.Array(NickSchema),
-    full: Schema.optional(Schema.Boolean)
+    full: Schema.optional(Schema.Boolean),
+    /** With `full`: what each member (in the order of `members`) said of itself, if anything. */
+    infos: Schema.optional(Schema.Array(Schema.UndefinedOr(UserInfo)))
   }),
   /** Answer to quitting. */
   Schema.TaggedStruct("Bye", {}),
@@ -99,7 +101,13 @@ export const Reply = Schema.Union(
   /** Answer to `Ping`. */
   Schema.TaggedStruct("Pong", { token: Schema.String }),
   /** Answer to `Whois`: the nick as its owner spells it, and its rooms; `rooms` undefined: no such nick. */
-  Schema.TaggedStruct("WhoisInfo", { nick: Schema.String, rooms: Schema.UndefinedOr(Schema.Array(RoomNameSchema)) }),
+  Schema.TaggedStruct("WhoisInfo", {
+    nick: Schema.String,
+    rooms: Schema.UndefinedOr(Schema.Array(RoomNameSchema)),
+    info: Schema.optional(UserInfo),
+    /** As the `Whois` command asked: a one-line answer (IRC's `WHO nick`). */
+    brief: Schema.optional(Schema.Boolean)
+  }),
   /** Answer to `Lusers`. */
   Schema.TaggedStruct("Counts", { users })
 )

@@ -10,7 +10,16 @@
  */
 import { Either, HashMap, Option } from "effect"
 import type { Command, Input } from "../domain/Command.js"
-import type { ClientId, DisconnectReason, LeaveReason, NameKey, Nick, RoomName, UserError } from "../domain/Domain.js"
+import type {
+  ClientId,
+  DisconnectReason,
+  LeaveReason,
+  NameKey,
+  Nick,
+  RoomName,
+  UserError,
+  UserInfo
+} from "../domain/Domain.js"
 import { AlreadyInRoom, guestNick, guestNumber, keyOf, NickTaken, NoSuchNick, NotInRoom } from "../domain/Domain.js"
 import type { Event, Reply, RoomEvent } from "../domain/Event.js"
 import { Acted, Joined, Left, Renamed, Replied, Said, Whispered } from "../domain/Event.js"
@@ -21,6 +30,8 @@ export interface Client {
   readonly nick: Nick
   /** The rooms the client is in, in the order it entered them. */
   readonly rooms: ReadonlyArray<NameKey>
+  /** What it said of itself, if anything (IRC's `USER`). */
+  readonly info?: UserInfo | undefined
 }
 
 export interface HubState {
@@ -207,6 +218,8 @@ export interface ConnectOptions {
   readonly nick?: Nick | undefined
   /** The room to start in (the line protocol's `#lobby`), or none. */
   readonly room?: RoomName | undefined
+  /** What the client says of itself (IRC's `USER`). */
+  readonly info?: UserInfo | undefined
 }
 
 /**
@@ -224,7 +237,7 @@ export const connect = (
   }
   const guest = options.nick === undefined ? lowestGuest(state) : undefined
   const nick = options.nick ?? guestNick(guest!)
-  const client: Client = { id, nick, rooms: [] }
+  const client: Client = { id, nick, rooms: [], info: options.info }
   const named: HubState = {
     ...state,
     guestFloor: guest === undefined ? state.guestFloor : guest + 1,
@@ -315,7 +328,7 @@ export const apply = (
     case "Ping":
       return Either.right(tell(state, id, [{ _tag: "Pong", token: command.token }]))
     case "Whois":
-      return whois(state, client, command.nick)
+      return whois(state, client, command.nick, command.brief)
     case "Lusers":
       return Either.right(tell(state, id, [{ _tag: "Counts", users: users(state) }]))
   }
@@ -346,7 +359,12 @@ const who = (
     const reply: Reply = Option.match(found, {
       // Nobody is in a room that does not exist.
       onNone: () => ({ _tag: "WhoList", room: room!, members: [], full }),
-      onSome: (r) => ({ _tag: "WhoList", room: r.name, members: memberNicks(state, r), full })
+      onSome: (r) => {
+        const members = memberNicks(state, r)
+        return full === true
+          ? { _tag: "WhoList", room: r.name, members, full, infos: members.map((nick) => infoOf(state, nick)) }
+          : { _tag: "WhoList", room: r.name, members, full }
+      }
     })
     return tell(state, client.id, [reply])
   })
@@ -425,16 +443,30 @@ const part = (
   return Either.right(transition(next, [left, replied(client.id, [{ _tag: "Parted", room, message }])], undefined))
 }
 
-const whois = (state: HubState, client: Client, nick: string): Either.Either<Transition, NoSuchNick> => {
+const infoOf = (state: HubState, nick: Nick): UserInfo | undefined =>
+  HashMap.get(state.nicks, keyOf(nick)).pipe(
+    Option.flatMap((id) => HashMap.get(state.clients, id)),
+    Option.flatMapNullable((client) => client.info),
+    Option.getOrUndefined
+  )
+
+const whois = (
+  state: HubState,
+  client: Client,
+  nick: string,
+  brief: boolean | undefined
+): Either.Either<Transition, NoSuchNick> => {
   const target = HashMap.get(state.nicks, nick.toLowerCase() as NameKey).pipe(
     Option.flatMap((id) => HashMap.get(state.clients, id))
   )
   const reply: Reply = Option.match(target, {
-    onNone: () => ({ _tag: "WhoisInfo", nick, rooms: undefined }),
+    onNone: () => ({ _tag: "WhoisInfo", nick, rooms: undefined, brief }),
     onSome: (found) => ({
       _tag: "WhoisInfo",
       nick: found.nick,
-      rooms: found.rooms.map((key) => roomAt(state, key).name)
+      rooms: found.rooms.map((key) => roomAt(state, key).name),
+      info: found.info,
+      brief
     })
   })
   return Either.right(tell(state, client.id, [reply]))

@@ -8,7 +8,7 @@
  */
 import type { Duration } from "effect"
 import type { Input } from "../domain/Command.js"
-import type { Nick, NickTaken, RoomName } from "../domain/Domain.js"
+import type { Nick, NickTaken, RoomName, UserInfo } from "../domain/Domain.js"
 import type { Render, Rendered, Sink } from "../domain/Event.js"
 import type { Frame } from "./Frame.js"
 
@@ -42,7 +42,7 @@ export type Step =
   /** A command (or mistake) for the hub; only once registered. */
   | { readonly _tag: "Input"; readonly input: Input }
   /** Connect to the hub under `nick`; if it is taken, the session hears it (`nickTaken`) and reading goes on. */
-  | { readonly _tag: "Register"; readonly nick: Nick }
+  | { readonly _tag: "Register"; readonly nick: Nick; readonly info?: UserInfo | undefined }
   /** Before registering: write `rendered`, then close. */
   | { readonly _tag: "Close"; readonly rendered: Rendered }
 

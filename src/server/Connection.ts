@@ -24,7 +24,7 @@ import type * as Socket from "@effect/platform/Socket"
 import type { Scope } from "effect"
 import { Cause, Clock, Data, Deferred, Duration, Effect, Either, Exit, Mailbox, Ref } from "effect"
 import type { Input } from "../domain/Command.js"
-import type { DisconnectReason } from "../domain/Domain.js"
+import type { DisconnectReason, UserInfo } from "../domain/Domain.js"
 import { closed, idle, LineTooLong, NotDelivered, quit, tooSlow } from "../domain/Domain.js"
 import type { Rendered, Reply } from "../domain/Event.js"
 import type { Session } from "../hub/Hub.js"
@@ -74,8 +74,8 @@ export const handle =
       )
       const protocolSession = protocol.session?.()
       const sink = protocolSession?.sink?.(outbox) ?? outbox
-      const connectAs = (nick: Session["nick"] | undefined) =>
-        hub.connect({ sink, render: protocol.render, room: protocol.startIn, nick, reason: ending })
+      const connectAs = (nick: Session["nick"] | undefined, info?: UserInfo) =>
+        hub.connect({ sink, render: protocol.render, room: protocol.startIn, nick, info, reason: ending })
       // Connected at once, or once the protocol's session registers.
       let session: Session | undefined = protocolSession === undefined ? yield* connectAs(undefined) : undefined
       const annotate = (connected: Session) =>
@@ -196,7 +196,7 @@ export const handle =
               case "Register": {
                 yield* flush
                 if (session !== undefined) break
-                const connected = yield* Effect.either(connectAs(step.nick))
+                const connected = yield* Effect.either(connectAs(step.nick, step.info))
                 if (Either.isRight(connected)) {
                   session = connected.right
                   protocolSession!.registered?.(connected.right.nick)

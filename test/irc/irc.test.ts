@@ -271,6 +271,22 @@ describe("queries", () => {
     assert.deepStrictEqual(commands(got), ["311", "319", "312", "318"])
     assert.strictEqual(find(got, "319").params.at(-1), `#${room}`)
 
+    // What an IRC client said of itself (USER) is shown; a line client is shown by its nick.
+    client.send(`WHOIS ${nick}`)
+    got = await client.upTo("318")
+    assert.deepStrictEqual(find(got, "311").params, [nick, nick, nick, "chat", "*", `${nick} tester`])
+    client.send(`WHO ${nick}`)
+    got = await client.upTo("315")
+    assert.deepStrictEqual(find(got, "352").params.slice(1), [
+      "*",
+      nick,
+      "chat",
+      "chat.irc",
+      nick,
+      "H",
+      `0 ${nick} tester`
+    ])
+
     client.send("LIST")
     got = await client.upTo("323")
     assert.deepInclude(got.filter((m) => m.command === "322").map((m) => m.params.slice(1, 3)), [`#${room}`, "2"])

@@ -8,7 +8,7 @@
  * #room :text`. Replies go to one client and name it as the first parameter
  * of each numeric, as clients expect.
  */
-import type { LeaveReason, Nick, RoomName, UserError } from "../../domain/Domain.js"
+import type { LeaveReason, Nick, RoomName, UserError, UserInfo } from "../../domain/Domain.js"
 import { maxNickLength, maxRoomLength } from "../../domain/Domain.js"
 import type { Render, Rendered, Reply, RoomEvent, Whispered } from "../../domain/Event.js"
 import { byteLength, line, split } from "./IrcMessage.js"
@@ -182,15 +182,37 @@ export const make = (serverName: string) => {
     return out
   }
 
-  const whoLines = (nick: string, room: RoomName, members: ReadonlyArray<Nick>): ReadonlyArray<string> => [
-    ...members.map((member) =>
-      numericText(nick, "352", channel(room), member, userHost, serverName, member, "H", `0 ${member}`)
-    ),
+  /** One `WHO` line; a member who said nothing of itself (a line client) is shown by its nick. */
+  const whoLine = (nick: string, where: string, member: string, info: UserInfo | undefined): string =>
+    numericText(
+      nick,
+      "352",
+      where,
+      info?.user ?? member,
+      userHost,
+      serverName,
+      member,
+      "H",
+      `0 ${info?.realname ?? member}`
+    )
+
+  const whoLines = (
+    nick: string,
+    room: RoomName,
+    members: ReadonlyArray<Nick>,
+    infos: ReadonlyArray<UserInfo | undefined> | undefined
+  ): ReadonlyArray<string> => [
+    ...members.map((member, i) => whoLine(nick, channel(room), member, infos?.[i])),
     numericText(nick, "315", channel(room), "End of /WHO list")
   ]
 
-  const whois = (nick: string, target: Nick, rooms: ReadonlyArray<RoomName>): ReadonlyArray<string> => [
-    numericText(nick, "311", target, target, userHost, "*", target),
+  const whois = (
+    nick: string,
+    target: Nick,
+    rooms: ReadonlyArray<RoomName>,
+    info: UserInfo | undefined
+  ): ReadonlyArray<string> => [
+    numericText(nick, "311", target, info?.user ?? target, userHost, "*", info?.realname ?? target),
     ...(rooms.length === 0 ? [] : [numericText(nick, "319", target, rooms.map(channel).join(" "))]),
     numericText(nick, "312", target, serverName, "chat"),
     numericText(nick, "318", target, "End of /WHOIS list")
@@ -266,7 +288,11 @@ export const make = (serverName: string) => {
         out.push(numericText(nick, "323", "End of /LIST"))
         return
       case "WhoList":
-        out.push(...(reply.full === true ? whoLines : names)(nick, reply.room, reply.members))
+        out.push(
+          ...(reply.full === true
+            ? whoLines(nick, reply.room, reply.members, reply.infos)
+            : names(nick, reply.room, reply.members))
+        )
         return
       case "Bye":
         out.push(closing("Closing link (Quit)"))
@@ -289,13 +315,16 @@ export const make = (serverName: string) => {
         out.push(pong(reply.token))
         return
       case "WhoisInfo":
-        if (reply.rooms === undefined) {
+        if (reply.brief === true) {
+          if (reply.rooms !== undefined) out.push(whoLine(nick, "*", reply.nick, reply.info))
+          out.push(numericText(nick, "315", reply.nick, "End of /WHO list"))
+        } else if (reply.rooms === undefined) {
           out.push(
             numericText(nick, "401", reply.nick, "No such nick/channel"),
             numericText(nick, "318", reply.nick, "End of /WHOIS list")
           )
         } else {
-          out.push(...whois(nick, reply.nick as Nick, reply.rooms))
+          out.push(...whois(nick, reply.nick as Nick, reply.rooms, reply.info))
         }
         return
       case "Counts":

@@ -8,7 +8,7 @@
 import { Duration, Either, Option } from "effect"
 import type { Input } from "../../domain/Command.js"
 import { Command } from "../../domain/Command.js"
-import type { RoomName, UserError } from "../../domain/Domain.js"
+import type { RoomName, UserError, UserInfo } from "../../domain/Domain.js"
 import { clean, InvalidRoom, parseNick, parseRoom } from "../../domain/Domain.js"
 import type { Rendered, Sink } from "../../domain/Event.js"
 import type { Frame } from "../Frame.js"
@@ -69,6 +69,9 @@ const targets = (param: string): Array<string> => param.split(",").filter((t) =>
  */
 const offered: ReadonlySet<string> = new Set(["multi-prefix"])
 
+/** The longest user name kept from `USER`. */
+const maxUserLength = 10
+
 /** Commands allowed before registration. */
 const beforeRegistration = new Set(["CAP", "NICK", "USER", "PASS", "PING", "PONG", "QUIT"])
 
@@ -76,6 +79,7 @@ export const make = (words: IrcWords): ProtocolSession => {
   // Registration: what the client has sent so far.
   let requested: string | undefined
   let hasUser = false
+  let info: UserInfo | undefined
   let negotiating = false
   let registering = false
   const enabled = new Set<string>()
@@ -97,7 +101,7 @@ export const make = (words: IrcWords): ProtocolSession => {
       onNone: () => [],
       onSome: (valid): Array<Step> => {
         registering = true
-        return [{ _tag: "Register", nick: valid }]
+        return [{ _tag: "Register", nick: valid, info }]
       }
     })
   }
@@ -146,6 +150,7 @@ export const make = (words: IrcWords): ProtocolSession => {
     if (nick !== undefined || hasUser) return [local(numeric("462", "You may not reregister"))]
     if (params.length < 4 || params[0] === "" || params[3] === "") return [needMoreParams("USER")]
     hasUser = true
+    info = { user: cleanText(params[0]!).slice(0, maxUserLength), realname: cleanText(params[3]!) }
     return tryRegister()
   }
 
@@ -211,8 +216,11 @@ export const make = (words: IrcWords): ProtocolSession => {
     if (params.length === 0 || params[0] === "") return [local(numeric(end, "*", endText))]
     return targets(params[0]!).map((target) =>
       Either.match(channelName(target), {
-        // A nick or a mask: the chat answers for rooms only.
-        onLeft: () => local(numeric(end, target, endText)),
+        // A nick: one line about it; a mask: the chat answers for rooms and nicks only.
+        onLeft: () =>
+          full && !/[*?]/.test(target)
+            ? command(Command.Whois({ nick: target, brief: true }))
+            : local(numeric(end, target, endText)),
         onRight: (room) => command(Command.Who({ room, full }))
       })
     )
