@@ -78,6 +78,14 @@ export const split = (text: string, maxBytes: number): Array<string> => {
   for (const char of text) {
     const bytes = byteLength(char)
     if (size + bytes > maxBytes) {
+      if (char === " ") {
+        // The space between two pieces goes with neither.
+        pieces.push(current)
+        current = ""
+        size = 0
+        lastSpace = -1
+        continue
+      }
       if (lastSpace > 0) {
         pieces.push(current.slice(0, lastSpace))
         current = current.slice(lastSpace + 1)

@@ -349,6 +349,20 @@ export const make = (serverName: string) => {
     }
   }
 
+  const namesStart = `:${serverName} 353 `
+
+  /**
+   * `NAMES` lines with each member as `nick!user@host`, for a client that
+   * enabled `userhost-in-names`: the same source its messages come from.
+   */
+  const userhostInNames = (text: string): string =>
+    text.includes(namesStart)
+      ? text.split("\r\n").map((l) => {
+        const names = l.startsWith(namesStart) ? l.indexOf(" :", namesStart.length) : -1
+        return names === -1 ? l : l.slice(0, names + 2) + l.slice(names + 2).split(" ").map(userSource).join(" ")
+      }).join("\r\n")
+      : text
+
   /** Answer to a `PING`. */
   const pong = (token: string): string => line(serverName, "PONG", [serverName, token], true)
 
@@ -366,7 +380,8 @@ export const make = (serverName: string) => {
     userError,
     render,
     isupport,
-    pong
+    pong,
+    userhostInNames
   } as const
 }
 

@@ -65,9 +65,9 @@ const targets = (param: string): Array<string> => param.split(",").filter((t) =>
 /**
  * The capabilities offered. `multi-prefix` asks for every prefix of a member
  * in `NAMES` and `WHO`; with at most one mode per member, that is what is
- * always sent.
+ * always sent. `userhost-in-names` shows members as `nick!user@host`.
  */
-const offered: ReadonlySet<string> = new Set(["multi-prefix"])
+const offered: ReadonlySet<string> = new Set(["multi-prefix", "userhost-in-names"])
 
 /** The longest user name kept from `USER`. */
 const maxUserLength = 10
@@ -352,6 +352,7 @@ export const make = (words: IrcWords): ProtocolSession => {
       write: (text, count, canWait) => {
         if (text === last && words.isRepeatedPerRoom(text)) return
         last = text
+        if (enabled.has("userhost-in-names")) text = words.userhostInNames(text)
         if (nick !== undefined) {
           const renamed = words.ownNickChange(text, nick)
           if (renamed !== undefined) nick = renamed
