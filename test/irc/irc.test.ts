@@ -382,6 +382,21 @@ describe("what protects the server", () => {
     assert.strictEqual(await nc.line(), `<${nick}> bold red under [31mansi`)
   })
 
+  it("an IRC client that stops reading is cut off (too slow); the room hears it", async () => {
+    const server = await startServer(["--irc-port", "0", "--rate", "0", "--max-queue", "100"])
+    const irc = await ircPortOf(server)
+    const slow = await IrcClient.register(irc, "slow")
+    slow.send("JOIN #lobby")
+    await slow.upTo("366")
+    const nc = await LineClient.join(server.port)
+    await slow.upTo("JOIN")
+    slow.socket.pause()
+    const text = "z".repeat(3000)
+    const flood = Array.from({ length: 4000 }, (_, i) => `${i} ${text}\n`).join("")
+    void nc.write(flood)
+    await nc.until((line) => line === "*** slow left #lobby (too slow)", 30_000)
+  }, 40_000)
+
   it("past --max-clients an IRC client gets ERROR :server full", async () => {
     const server = await startServer(["--irc-port", "0", "--max-clients", "1"])
     const irc = await ircPortOf(server)
