@@ -10,6 +10,8 @@ import * as Client from "./client/Client.js"
 import * as Backplane from "./hub/Backplane.js"
 import { Hub } from "./hub/Hub.js"
 import * as RedisBackplane from "./hub/RedisBackplane.js"
+import * as IrcProtocol from "./protocol/irc/IrcProtocol.js"
+import type { Capacity } from "./server/Capacity.js"
 import * as ChatServer from "./server/ChatServer.js"
 import * as ChatTcp from "./server/ChatTcp.js"
 import * as ServerConfig from "./ServerConfig.js"
@@ -111,6 +113,18 @@ const serveOptions = {
     Options.withDefault("12s"),
     Options.withDescription("Advanced: a node silent this long is presumed dead and its clients released.")
   ),
+  ircPort: Options.integer("irc-port").pipe(
+    Options.optional,
+    Options.filterMap(
+      (n) => Option.isNone(n) || (n.value >= 0 && n.value <= 65535) ? Option.some(n) : Option.none(),
+      "--irc-port must be from 0 to 65535"
+    ),
+    Options.withDescription("Also serve IRC clients (irssi, WeeChat) on this TCP port (0: a free port).")
+  ),
+  ircName: Options.text("irc-name").pipe(
+    Options.withDefault("chat.irc"),
+    Options.withDescription("The server's name that IRC clients see in its replies.")
+  ),
   verbose: Options.boolean("verbose").pipe(
     Options.withAlias("v"),
     Options.withDescription("Log every connection (debug level).")
@@ -120,14 +134,32 @@ const serveOptions = {
 const serve = Command.make("serve", serveOptions, (options) =>
   Effect.gen(function*() {
     const config = yield* ServerConfig.make(options)
-    const address = ChatServer.formatAddress({ _tag: "TcpAddress", hostname: options.host, port: options.port })
     const url = Option.isSome(options.redis) ? options.redis : yield* Config.option(Config.string("CHAT_REDIS"))
+    const listenFailed = (port: number) => (cause: SocketServer.SocketServerError) =>
+      new ListenFailed({
+        address: ChatServer.formatAddress({ _tag: "TcpAddress", hostname: options.host, port }),
+        cause
+      })
+    // The line protocol first (`listening on`), then every other listener asked for, on the same node.
     const tcp = ChatTcp.layerWith({ host: options.host, port: options.port }, config).pipe(
-      Layer.mapError((cause) => new ListenFailed({ address, cause }))
+      Layer.mapError(listenFailed(options.port))
     )
+    const others: Array<Layer.Layer<never, ListenFailed, Hub | Capacity | ServerConfig.ServerConfig>> = []
+    if (Option.isSome(options.ircPort)) {
+      const ircPort = options.ircPort.value
+      others.push(
+        ChatTcp.listenerWith(
+          IrcProtocol.make({ serverName: options.ircName }),
+          { host: options.host, port: ircPort },
+          "irc listening on"
+        )
+          .pipe(Layer.mapError(listenFailed(ircPort)))
+      )
+    }
+    const node = others.length === 0 ? tcp : Layer.mergeAll(tcp, ...others).pipe(Layer.provideMerge(tcp))
     const launched: Effect.Effect<never, ListenFailed | ClusterFailed> = Option.isNone(url)
-      ? Layer.launch(tcp.pipe(Layer.provide(Backplane.layerMemory({ history: config.history }))))
-      : Layer.launch(clusterNode(tcp, {
+      ? Layer.launch(node.pipe(Layer.provide(Backplane.layerMemory({ history: config.history }))))
+      : Layer.launch(clusterNode(node, {
         url: url.value,
         cluster: options.cluster,
         history: config.history,

@@ -11,7 +11,8 @@
  * - `Hub`: this node, with a `snapshot` for tests and operators.
  * - `SocketTcp` and `SocketMemory`: the two socket layers; the in-memory one
  *   is for tests, with the `TestClock`.
- * - `LineProtocol`: the line protocol of PROTOCOL.md, as a `WireProtocol`.
+ * - `LineProtocol`: the line protocol of PROTOCOL.md, as a `WireProtocol`;
+ *   `IrcProtocol`: IRC, for `ChatServer.listener`.
  * - `Domain`, `Command`, `Event`: the vocabulary those signatures speak.
  */
 export * as Command from "./domain/Command.js"
@@ -20,6 +21,7 @@ export * as Event from "./domain/Event.js"
 export * as Backplane from "./hub/Backplane.js"
 export { Hub } from "./hub/Hub.js"
 export type { Session, Snapshot } from "./hub/Hub.js"
+export * as IrcProtocol from "./protocol/irc/IrcProtocol.js"
 export * as LineProtocol from "./protocol/line/LineProtocol.js"
 export type { WireProtocol } from "./protocol/WireProtocol.js"
 export * as ChatServer from "./server/ChatServer.js"

@@ -18,12 +18,18 @@ export type Command = Data.TaggedEnum<{
   /** Leave one room. */
   Part: { readonly room: RoomName; readonly message: string | undefined }
   ListRooms: {}
-  /** The members of `room`; undefined: the one room the client is in. */
-  Who: { readonly room?: RoomName | undefined }
+  /** The members of `room`; undefined: the one room the client is in. `full`: with details (IRC's `WHO`). */
+  Who: { readonly room?: RoomName | undefined; readonly full?: boolean | undefined }
   /** A private message; the nick is looked up when applied. */
   Whisper: { readonly to: string; readonly text: string }
   Quit: { readonly message: string | undefined }
   Help: {}
+  /** A keep-alive that wants an answer in order with everything else (IRC's `PING`). */
+  Ping: { readonly token: string }
+  /** What is known of a nick: its rooms (IRC's `WHOIS`); the nick is looked up when applied. */
+  Whois: { readonly nick: string; readonly brief?: boolean | undefined }
+  /** How many clients and rooms the chat has (IRC's `LUSERS`). */
+  Lusers: {}
 }>
 export const Command = Data.taggedEnum<Command>()
 

@@ -45,6 +45,13 @@ export const RoomName = Brand.refined<RoomName>(
 export const NickSchema: Schema.Schema<Nick, string> = Schema.String.pipe(Schema.fromBrand(Nick))
 export const RoomNameSchema: Schema.Schema<RoomName, string> = Schema.String.pipe(Schema.fromBrand(RoomName))
 
+/**
+ * What a client says of itself besides its nick (IRC's `USER`: a user name
+ * and a real name), shown to others by `WHOIS` and `WHO`. Free text, cleaned.
+ */
+export const UserInfo = Schema.Struct({ user: Schema.String, realname: Schema.String })
+export type UserInfo = typeof UserInfo.Type
+
 export const keyOf = (name: Nick | RoomName): NameKey => name.toLowerCase() as NameKey
 
 /** The room a line-protocol client starts in. */

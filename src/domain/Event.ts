@@ -9,8 +9,16 @@
  * member, on every node, sees a room's events in that order.
  */
 import { Schema } from "effect"
-import type { DisconnectReason } from "./Domain.js"
-import { ClientId, DisconnectReasonSchema, LeaveReasonSchema, NickSchema, RoomNameSchema, UserError } from "./Domain.js"
+import type { DisconnectReason, Nick } from "./Domain.js"
+import {
+  ClientId,
+  DisconnectReasonSchema,
+  LeaveReasonSchema,
+  NickSchema,
+  RoomNameSchema,
+  UserError,
+  UserInfo
+} from "./Domain.js"
 
 const roomEvent = {
   /** The client it is about. */
@@ -53,6 +61,8 @@ export class Whispered extends Schema.TaggedClass<Whispered>()("Whispered", {
 // Replies: for one client only.
 
 const roomCount = Schema.Struct({ room: RoomNameSchema, members: Schema.Number })
+/** The size of the chat: clients connected, rooms with someone in them. */
+const users = Schema.Struct({ clients: Schema.Number, rooms: Schema.Number })
 
 export const Reply = Schema.Union(
   /** On connect, when the client starts in a room: `here` counts it too. */
@@ -62,8 +72,8 @@ export const Reply = Schema.Union(
     here: Schema.Number,
     history: Schema.Array(Spoken)
   }),
-  /** On connect, when the client starts in no room. */
-  Schema.TaggedStruct("Registered", { nick: NickSchema }),
+  /** On connect, when the client starts in no room; `users` counts the client too. */
+  Schema.TaggedStruct("Registered", { nick: NickSchema, users: Schema.optional(users) }),
   /** The client entered a room: its members (the client among them, sorted) and its history. */
   Schema.TaggedStruct("Entered", {
     room: RoomNameSchema,
@@ -72,12 +82,18 @@ export const Reply = Schema.Union(
   }),
   /** The client left a room on its own (IRC's `PART`). */
   Schema.TaggedStruct("Parted", { room: RoomNameSchema, message: Schema.UndefinedOr(Schema.String) }),
-  /** The client's nick is now `nick`. */
-  Schema.TaggedStruct("NickChanged", { nick: NickSchema }),
+  /** The client's nick is now `nick`; `from`: the one it had, if it changed. */
+  Schema.TaggedStruct("NickChanged", { nick: NickSchema, from: Schema.optional(NickSchema) }),
   /** Rooms with at least one member, sorted by name. */
   Schema.TaggedStruct("RoomList", { rooms: Schema.Array(roomCount) }),
-  /** A room's members, sorted. */
-  Schema.TaggedStruct("WhoList", { room: RoomNameSchema, members: Schema.Array(NickSchema) }),
+  /** A room's members, sorted; `full` as the `Who` command asked. */
+  Schema.TaggedStruct("WhoList", {
+    room: RoomNameSchema,
+    members: Schema.Array(NickSchema),
+    full: Schema.optional(Schema.Boolean),
+    /** With `full`: what each member (in the order of `members`) said of itself, if anything. */
+    infos: Schema.optional(Schema.Array(Schema.UndefinedOr(UserInfo)))
+  }),
   /** Answer to quitting. */
   Schema.TaggedStruct("Bye", {}),
   /** The protocol's list of commands. */
@@ -98,13 +114,27 @@ export const Reply = Schema.Union(
   Schema.TaggedStruct("ClusterNotice", {
     what: Schema.Literal("HistoryLost", "EventsMissed", "NodeLost"),
     room: Schema.UndefinedOr(RoomNameSchema)
-  })
+  }),
+  /** Answer to `Ping`. */
+  Schema.TaggedStruct("Pong", { token: Schema.String }),
+  /** Answer to `Whois`: the nick as its owner spells it, and its rooms; `rooms` undefined: no such nick. */
+  Schema.TaggedStruct("WhoisInfo", {
+    nick: Schema.String,
+    rooms: Schema.UndefinedOr(Schema.Array(RoomNameSchema)),
+    info: Schema.optional(UserInfo),
+    /** As the `Whois` command asked: a one-line answer (IRC's `WHO nick`). */
+    brief: Schema.optional(Schema.Boolean)
+  }),
+  /** Answer to `Lusers`. */
+  Schema.TaggedStruct("Counts", { users })
 )
 export type Reply = typeof Reply.Type
 
 /** Replies to one client, in order with everything else it sees; `close` then ends its connection. */
 export class Replied extends Schema.TaggedClass<Replied>()("Replied", {
   client: ClientId,
+  /** The client's nick once the replies are applied, for protocols that name it in every reply (IRC). */
+  nick: Schema.optional(NickSchema),
   replies: Schema.Array(Reply),
   close: Schema.UndefinedOr(DisconnectReasonSchema)
 }) {}
@@ -135,8 +165,8 @@ export interface Render {
   readonly roomEvent: (event: RoomEvent) => Rendered | undefined
   /** What the recipient (`received`) or the sender sees of a private message. */
   readonly whisper: (event: Whispered, side: "received" | "sent") => Rendered
-  /** Replies to one client. */
-  readonly replies: (replies: ReadonlyArray<Reply>) => Rendered
+  /** Replies to one client, whose nick is `nick` when known. */
+  readonly replies: (replies: ReadonlyArray<Reply>, nick?: Nick) => Rendered
 }
 
 /** Where a node puts what one client is to see. */

@@ -17,7 +17,7 @@
 import type { Scope } from "effect"
 import { Context, Data, Effect, Either, Layer, PubSub, Queue, Ref } from "effect"
 import type { Input } from "../domain/Command.js"
-import type { ClientId, DisconnectReason, Nick, NickTaken, RoomName } from "../domain/Domain.js"
+import type { ClientId, DisconnectReason, Nick, NickTaken, RoomName, UserInfo } from "../domain/Domain.js"
 import type { Event, Reply } from "../domain/Event.js"
 import * as HubState from "./HubState.js"
 
@@ -34,6 +34,8 @@ export interface Connecting {
   readonly nick?: Nick | undefined
   /** The room to start in, or none. */
   readonly room?: RoomName | undefined
+  /** What the client says of itself (IRC's `USER`). */
+  readonly info?: UserInfo | undefined
 }
 
 export interface BackplaneShape {

@@ -139,7 +139,7 @@ export const make = (): Fanout => {
       case "Replied": {
         const client = clients.get(event.client)
         if (client === undefined) return
-        if (event.replies.length > 0) write(client, client.render.replies(event.replies))
+        if (event.replies.length > 0) write(client, client.render.replies(event.replies, event.nick))
         if (event.close !== undefined) client.sink.close(event.close)
       }
     }

@@ -20,7 +20,7 @@
 import type { Duration, Scope } from "effect"
 import { Deferred, Effect, Exit, Option } from "effect"
 import type { Input } from "../domain/Command.js"
-import type { ClientId, DisconnectReason, Nick, NickTaken, RoomName } from "../domain/Domain.js"
+import type { ClientId, DisconnectReason, Nick, NickTaken, RoomName, UserInfo } from "../domain/Domain.js"
 import { closed, shuttingDown as shuttingDownReason } from "../domain/Domain.js"
 import type { Event, Render, Reply, Sink } from "../domain/Event.js"
 import type { BackplaneError } from "./Backplane.js"
@@ -36,6 +36,8 @@ export interface Joining {
   readonly render: Render
   /** The room to start in (the line protocol's `#lobby`), or none. */
   readonly room?: RoomName | undefined
+  /** What the client says of itself (IRC's `USER`). */
+  readonly info?: UserInfo | undefined
   /** The nick asked for; undefined: the lowest free `guest-N`. */
   readonly nick?: Nick | undefined
   /** Read when the client goes: why, for its rooms. Not yet decided: `(connection closed)`. */
@@ -98,7 +100,7 @@ export class Hub extends Effect.Service<Hub>()("chat/Hub", {
         }
         fanout.add(id, joining.sink, joining.render)
         const nick = yield* Effect.acquireRelease(
-          backplane.connect({ client: id, nick: joining.nick, room: joining.room }).pipe(
+          backplane.connect({ client: id, nick: joining.nick, room: joining.room, info: joining.info }).pipe(
             Effect.tapError(() => Effect.sync(() => fanout.remove(id)))
           ),
           () =>

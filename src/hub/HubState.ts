@@ -10,7 +10,16 @@
  */
 import { Either, HashMap, Option } from "effect"
 import type { Command, Input } from "../domain/Command.js"
-import type { ClientId, DisconnectReason, LeaveReason, NameKey, Nick, RoomName, UserError } from "../domain/Domain.js"
+import type {
+  ClientId,
+  DisconnectReason,
+  LeaveReason,
+  NameKey,
+  Nick,
+  RoomName,
+  UserError,
+  UserInfo
+} from "../domain/Domain.js"
 import { AlreadyInRoom, guestNick, guestNumber, keyOf, NickTaken, NoSuchNick, NotInRoom } from "../domain/Domain.js"
 import type { Event, Reply, RoomEvent } from "../domain/Event.js"
 import { Acted, Joined, Left, Renamed, Replied, Said, Whispered } from "../domain/Event.js"
@@ -21,6 +30,8 @@ export interface Client {
   readonly nick: Nick
   /** The rooms the client is in, in the order it entered them. */
   readonly rooms: ReadonlyArray<NameKey>
+  /** What it said of itself, if anything (IRC's `USER`). */
+  readonly info?: UserInfo | undefined
 }
 
 export interface HubState {
@@ -65,8 +76,15 @@ const transition = <A>(state: HubState, events: ReadonlyArray<Event>, result: A)
 
 // Events are built from facts the state has just checked, so their Schema
 // validation is skipped on this path (`true`).
-const replied = (client: ClientId, replies: ReadonlyArray<Reply>, close?: DisconnectReason): Replied =>
-  new Replied({ client, replies, close }, true)
+const replied = (client: ClientId, replies: ReadonlyArray<Reply>, close?: DisconnectReason, nick?: Nick): Replied =>
+  new Replied({ client, replies, close, nick }, true)
+
+/** The client's nick now, for the replies that name it. */
+const nickOf = (state: HubState, id: ClientId): Nick | undefined =>
+  Option.getOrUndefined(Option.map(HashMap.get(state.clients, id), (client) => client.nick))
+
+/** Clients connected and rooms with someone in them. */
+const users = (state: HubState) => ({ clients: HashMap.size(state.clients), rooms: HashMap.size(state.rooms) })
 
 // ---------------------------------------------------------------------------
 // Reading
@@ -200,6 +218,8 @@ export interface ConnectOptions {
   readonly nick?: Nick | undefined
   /** The room to start in (the line protocol's `#lobby`), or none. */
   readonly room?: RoomName | undefined
+  /** What the client says of itself (IRC's `USER`). */
+  readonly info?: UserInfo | undefined
 }
 
 /**
@@ -217,7 +237,7 @@ export const connect = (
   }
   const guest = options.nick === undefined ? lowestGuest(state) : undefined
   const nick = options.nick ?? guestNick(guest!)
-  const client: Client = { id, nick, rooms: [] }
+  const client: Client = { id, nick, rooms: [], info: options.info }
   const named: HubState = {
     ...state,
     guestFloor: guest === undefined ? state.guestFloor : guest + 1,
@@ -225,7 +245,8 @@ export const connect = (
     clients: HashMap.set(state.clients, id, client)
   }
   if (options.room === undefined) {
-    return Either.right(transition(named, [replied(id, [{ _tag: "Registered", nick }])], nick))
+    const registered: Reply = { _tag: "Registered", nick, users: users(named) }
+    return Either.right(transition(named, [replied(id, [registered], undefined, nick)], nick))
   }
   const history = Option.match(HashMap.get(state.rooms, keyOf(options.room)), {
     onNone: () => [],
@@ -234,7 +255,7 @@ export const connect = (
   const [next, , joined] = enterRoom(named, client, options.room)
   const room = roomAt(next, keyOf(options.room))
   const welcome: Reply = { _tag: "Welcome", nick, room: room.name, here: Room.size(room), history }
-  return Either.right(transition(next, [joined, replied(id, [welcome])], nick))
+  return Either.right(transition(next, [joined, replied(id, [welcome], undefined, nick)], nick))
 }
 
 /** The client is gone; each of its rooms hears why. */
@@ -260,7 +281,7 @@ export const tell = (
   id: ClientId,
   replies: ReadonlyArray<Reply>,
   close?: DisconnectReason
-): Transition => transition(state, [replied(id, replies, close)], undefined)
+): Transition => transition(state, [replied(id, replies, close, nickOf(state, id))], undefined)
 
 // ---------------------------------------------------------------------------
 // Commands
@@ -297,13 +318,19 @@ export const apply = (
       return Either.right(tell(state, id, [{ _tag: "RoomList", rooms }]))
     }
     case "Who":
-      return who(state, client, command.room)
+      return who(state, client, command.room, command.full)
     case "Whisper":
       return whisper(state, client, command.to, command.text)
     case "Quit":
       return Either.right(tell(state, id, [{ _tag: "Bye" }], { _tag: "Quit", message: command.message }))
     case "Help":
       return Either.right(tell(state, id, [{ _tag: "Help" }]))
+    case "Ping":
+      return Either.right(tell(state, id, [{ _tag: "Pong", token: command.token }]))
+    case "Whois":
+      return whois(state, client, command.nick, command.brief)
+    case "Lusers":
+      return Either.right(tell(state, id, [{ _tag: "Counts", users: users(state) }]))
   }
 }
 
@@ -320,14 +347,24 @@ const speak = (
   return transition(next, [event], undefined)
 }
 
-const who = (state: HubState, client: Client, room: RoomName | undefined): Either.Either<Transition, NotInRoom> => {
+const who = (
+  state: HubState,
+  client: Client,
+  room: RoomName | undefined,
+  full: boolean | undefined
+): Either.Either<Transition, NotInRoom> => {
   const key = room === undefined ? onlyRoom(client) : Either.right(keyOf(room))
   return Either.map(key, (key) => {
     const found = HashMap.get(state.rooms, key)
     const reply: Reply = Option.match(found, {
       // Nobody is in a room that does not exist.
-      onNone: () => ({ _tag: "WhoList", room: room!, members: [] }),
-      onSome: (r) => ({ _tag: "WhoList", room: r.name, members: memberNicks(state, r) })
+      onNone: () => ({ _tag: "WhoList", room: room!, members: [], full }),
+      onSome: (r) => {
+        const members = memberNicks(state, r)
+        return full === true
+          ? { _tag: "WhoList", room: r.name, members, full, infos: members.map((nick) => infoOf(state, nick)) }
+          : { _tag: "WhoList", room: r.name, members, full }
+      }
     })
     return tell(state, client.id, [reply])
   })
@@ -354,7 +391,7 @@ const rename = (state: HubState, client: Client, nick: Nick): Either.Either<Tran
     next = numberedState
     events.push(renamed)
   }
-  events.push(replied(client.id, [{ _tag: "NickChanged", nick }]))
+  events.push(replied(client.id, [{ _tag: "NickChanged", nick, from: client.nick }], undefined, nick))
   return Either.right(transition(next, events, undefined))
 }
 
@@ -409,6 +446,35 @@ const part = (
   return Either.right(transition(next, [left, replied(client.id, [{ _tag: "Parted", room, message }])], undefined))
 }
 
+const infoOf = (state: HubState, nick: Nick): UserInfo | undefined =>
+  HashMap.get(state.nicks, keyOf(nick)).pipe(
+    Option.flatMap((id) => HashMap.get(state.clients, id)),
+    Option.flatMapNullable((client) => client.info),
+    Option.getOrUndefined
+  )
+
+const whois = (
+  state: HubState,
+  client: Client,
+  nick: string,
+  brief: boolean | undefined
+): Either.Either<Transition, NoSuchNick> => {
+  const target = HashMap.get(state.nicks, nick.toLowerCase() as NameKey).pipe(
+    Option.flatMap((id) => HashMap.get(state.clients, id))
+  )
+  const reply: Reply = Option.match(target, {
+    onNone: () => ({ _tag: "WhoisInfo", nick, rooms: undefined, brief }),
+    onSome: (found) => ({
+      _tag: "WhoisInfo",
+      nick: found.nick,
+      rooms: found.rooms.map((key) => roomAt(state, key).name),
+      info: found.info,
+      brief
+    })
+  })
+  return Either.right(tell(state, client.id, [reply]))
+}
+
 const whisper = (
   state: HubState,
   client: Client,
@@ -445,7 +511,7 @@ export const applyAll = (
   // Replies waiting to become one `Replied`: gathered in one array, so merging stays linear.
   let pending: Array<Reply> = []
   const flush = (close?: DisconnectReason): void => {
-    if (pending.length > 0 || close !== undefined) events.push(replied(id, pending, close))
+    if (pending.length > 0 || close !== undefined) events.push(replied(id, pending, close, nickOf(current, id)))
     pending = []
   }
   const failed = (error: UserError): Transition => tell(current, id, [{ _tag: "Failed", error }])

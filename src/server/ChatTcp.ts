@@ -7,6 +7,7 @@ import type * as SocketServer from "@effect/platform/SocketServer"
 import { Layer } from "effect"
 import type { Backplane } from "../hub/Backplane.js"
 import type { Hub } from "../hub/Hub.js"
+import type { WireProtocol } from "../protocol/WireProtocol.js"
 import * as ServerConfig from "../ServerConfig.js"
 import * as SocketTcp from "../socket/SocketTcp.js"
 import type { Capacity } from "./Capacity.js"
@@ -43,3 +44,14 @@ export const layer = (
     Layer.provide(ServerConfig.layer(chat))
   )
 }
+
+/**
+ * Another protocol's listener over TCP, sharing the node (hub, connection
+ * limit, config) of `layerWith`: `chat serve --irc-port`.
+ */
+export const listenerWith = (
+  protocol: WireProtocol,
+  listen: { readonly host: string; readonly port: number },
+  announce: string
+): Layer.Layer<never, SocketServer.SocketServerError, Hub | Capacity | ServerConfig.ServerConfig> =>
+  ChatServer.listener(protocol, SocketTcp.layer(listen), { announce })

@@ -11,19 +11,26 @@
  *   is cut off `(too slow)`, and the hub never waits for it) into one write;
  * - with an idle timeout, a watchdog.
  *
+ * A protocol with a session (`WireProtocol.session`, IRC) reads every frame
+ * itself, answers what needs nothing shared on its own, and says when the
+ * client registers: only then is it connected to the hub, under the nick it
+ * asked for. A quiet client of such a protocol is pinged before it is dropped.
+ *
  * Whatever ends the connection first (end of stream, a quit, idle, too slow,
  * shutdown, a socket error) decides its `DisconnectReason`; closing the scope
  * then removes the client from the hub, which tells its rooms exactly once.
  */
 import type * as Socket from "@effect/platform/Socket"
+import type { Scope } from "effect"
 import { Cause, Clock, Data, Deferred, Duration, Effect, Either, Exit, Mailbox, Ref } from "effect"
 import type { Input } from "../domain/Command.js"
-import type { DisconnectReason } from "../domain/Domain.js"
-import { closed, idle, LineTooLong, NotDelivered, tooSlow } from "../domain/Domain.js"
-import type { Reply } from "../domain/Event.js"
+import type { DisconnectReason, UserInfo } from "../domain/Domain.js"
+import { closed, idle, LineTooLong, NotDelivered, quit, tooSlow } from "../domain/Domain.js"
+import type { Rendered, Reply } from "../domain/Event.js"
+import type { Session } from "../hub/Hub.js"
 import { Hub } from "../hub/Hub.js"
 import * as Frame from "../protocol/Frame.js"
-import type { WireProtocol } from "../protocol/WireProtocol.js"
+import type { Step, WireProtocol } from "../protocol/WireProtocol.js"
 import { ServerConfig } from "../ServerConfig.js"
 import * as DirectWrite from "../socket/DirectWrite.js"
 import * as FloodControl from "./FloodControl.js"
@@ -65,14 +72,21 @@ export const handle =
         () => Deferred.unsafeDone(ending, Exit.succeed(tooSlow)),
         DirectWrite.of(socket)
       )
-      const session = yield* hub.connect({
-        sink: outbox,
-        render: protocol.render,
-        room: protocol.startIn,
-        reason: ending
-      })
-      yield* Effect.annotateLogsScoped({ client: session.id, protocol: protocol.name })
-      yield* Effect.logDebug("connected")
+      const protocolSession = protocol.session?.()
+      const sink = protocolSession?.sink?.(outbox) ?? outbox
+      const connectAs = (nick: Session["nick"] | undefined, info?: UserInfo) =>
+        hub.connect({ sink, render: protocol.render, room: protocol.startIn, nick, info, reason: ending })
+      // Connected at once, or once the protocol's session registers.
+      let session: Session | undefined = protocolSession === undefined ? yield* connectAs(undefined) : undefined
+      const annotate = (connected: Session) =>
+        Effect.annotateLogsScoped({ client: connected.id, protocol: protocol.name }).pipe(
+          Effect.zipRight(Effect.logDebug("connected"))
+        )
+      if (session !== undefined) yield* annotate(session)
+      /** Text for this client that needs nothing shared: straight into its outbox. */
+      const writeLocal = (rendered: Rendered): void => {
+        if (rendered.count > 0) outbox.write(rendered.text, rendered.count)
+      }
 
       // Writer: everything ready goes out in one write. Written as recursion on
       // `flatMap` rather than `Effect.gen`: it runs once per recipient per
@@ -105,9 +119,14 @@ export const handle =
       const admit = yield* FloodControl.make(config, resetWhileWaiting)
       const frames = framer(protocol.framing, config.maxLineBytes)
       const tooLong: Input = Either.left(new LineTooLong({ maxBytes: config.maxLineBytes }))
+      // The idle timeout: the operator's, or the protocol's own keep-alive default.
+      const idleTimeout = config.idleTimeout ?? (protocolSession?.keepAlive === undefined ? undefined : {
+        duration: protocolSession.keepAlive.idleTimeout,
+        label: Duration.format(protocolSession.keepAlive.idleTimeout)
+      })
       // When a line last arrived, for the idle timeout; without one, nobody asks.
       const lastLineAt = yield* Ref.make(yield* Clock.currentTimeMillis)
-      const lineArrived = config.idleTimeout === undefined
+      const lineArrived = idleTimeout === undefined
         ? Effect.void
         : Clock.currentTimeMillis.pipe(Effect.flatMap((now) => Ref.set(lastLineAt, now)))
 
@@ -116,20 +135,23 @@ export const handle =
         frame._tag === "TooLong" ? tooLong : protocol.parse(frame.text)
 
       /** The hub could not take the lines: the client hears they were not delivered, and stays. */
-      const notDelivered = (inputs: ReadonlyArray<Input>) =>
-        hub.tellHere(session.id, inputs.map(() => ({ _tag: "Failed", error: new NotDelivered() })))
+      const notDelivered = (connected: Session, inputs: ReadonlyArray<Input>) =>
+        hub.tellHere(connected.id, inputs.map(() => ({ _tag: "Failed", error: new NotDelivered() })))
 
       /** Hands the lines to the hub as flood control admits them; fails once the client has quit. */
-      const onLines = (inputs: ReadonlyArray<Input>): Effect.Effect<void, Quitting | ResetWhileWaiting> =>
+      const onLines = (
+        connected: Session,
+        inputs: ReadonlyArray<Input>
+      ): Effect.Effect<void, Quitting | ResetWhileWaiting> =>
         Effect.gen(function*() {
           let done = 0
           while (done < inputs.length) {
             const batch = inputs.slice(done, done + (yield* admit(inputs.length - done)))
             done += batch.length
-            const quit = yield* hub.execute(session.id, batch).pipe(
+            const quit = yield* hub.execute(connected.id, batch).pipe(
               Effect.catchAll((error) =>
                 Effect.logWarning("lines not delivered", error).pipe(
-                  Effect.zipRight(notDelivered(batch)),
+                  Effect.zipRight(notDelivered(connected, batch)),
                   Effect.as(undefined)
                 )
               )
@@ -139,27 +161,110 @@ export const handle =
           }
         })
 
-      const onChunk = (chunk: Uint8Array): Effect.Effect<void, Quitting | ResetWhileWaiting> =>
+      /**
+       * Frames read by the protocol's session, one at a time (registering
+       * changes how the next one reads), each counted once for flood control.
+       * Commands for the hub go in batches; local answers wait for the
+       * commands before them to be handed over.
+       */
+      const onFrames = (
+        framed: ReadonlyArray<Frame.Frame>,
+        read: (frame: Frame.Frame) => ReadonlyArray<Step>
+      ): Effect.Effect<void, Quitting | ResetWhileWaiting, Scope.Scope> =>
+        Effect.gen(function*() {
+          let admitted = 0
+          while (admitted < framed.length) admitted += yield* admit(framed.length - admitted)
+          let pending: Array<Input> = []
+          const flush = Effect.suspend(() => {
+            const inputs = pending
+            pending = []
+            return inputs.length === 0 || session === undefined ? Effect.void : onLinesNow(session, inputs)
+          })
+          // Lazily, frame by frame: registering changes how the next frame reads.
+          const steps = function*() {
+            for (const frame of framed) yield* read(frame)
+          }
+          for (const step of steps()) {
+            switch (step._tag) {
+              case "Input":
+                pending.push(step.input)
+                break
+              case "Local":
+                yield* flush
+                writeLocal(step.rendered)
+                break
+              case "Register": {
+                yield* flush
+                if (session !== undefined) break
+                const connected = yield* Effect.either(connectAs(step.nick, step.info))
+                if (Either.isRight(connected)) {
+                  session = connected.right
+                  protocolSession!.registered?.(connected.right.nick)
+                  yield* annotate(connected.right)
+                } else if (connected.left._tag === "NickTaken") {
+                  writeLocal(protocolSession!.nickTaken(connected.left))
+                } else {
+                  yield* Effect.logWarning("could not register a client", connected.left)
+                  return yield* Effect.fail(new Quitting({ reason: closed }))
+                }
+                break
+              }
+              case "Close":
+                yield* flush
+                writeLocal(step.rendered)
+                outbox.close(quit(undefined))
+                return yield* Effect.fail(new Quitting({ reason: quit(undefined) }))
+            }
+          }
+          yield* flush
+        })
+
+      /** Hands lines already admitted by flood control to the hub. */
+      const onLinesNow = (connected: Session, inputs: ReadonlyArray<Input>) =>
+        hub.execute(connected.id, inputs).pipe(
+          Effect.catchAll((error) =>
+            Effect.logWarning("lines not delivered", error).pipe(
+              Effect.zipRight(notDelivered(connected, inputs)),
+              Effect.as(undefined)
+            )
+          ),
+          Effect.flatMap((quit) => quit === undefined ? Effect.void : Effect.fail(new Quitting({ reason: quit })))
+        )
+
+      const onChunk = (chunk: Uint8Array): Effect.Effect<void, Quitting | ResetWhileWaiting, Scope.Scope> =>
         Effect.suspend(() => {
           const framed = frames(chunk)
           if (framed.length === 0) return Effect.void
+          if (protocolSession !== undefined) {
+            return Effect.zipRight(lineArrived, onFrames(framed, protocolSession.read))
+          }
           const inputs: Array<Input> = []
           for (const frame of framed) {
             const input = toInput(frame)
             if (input !== undefined) inputs.push(input)
           }
-          return inputs.length === 0 ? lineArrived : Effect.zipRight(lineArrived, onLines(inputs))
+          return inputs.length === 0 || session === undefined
+            ? lineArrived
+            : Effect.zipRight(lineArrived, onLines(session, inputs))
         })
 
       /** Ends after the lines already on their way, or after `flushTimeout` if the client will not take them. */
       const finishLater = (reason: DisconnectReason) =>
         Effect.sleep(config.flushTimeout).pipe(Effect.zipRight(finish(reason)))
       const closeAfterFlush = (reason: DisconnectReason, replies: ReadonlyArray<Reply>) =>
-        hub.tell(session.id, replies, reason).pipe(
-          // Without the hub, the client is closed at once: nothing more would reach it.
-          Effect.catchAll((error) => Effect.logWarning("could not tell a client it is closed", error)),
-          Effect.zipRight(finishLater(reason))
-        )
+        Effect.suspend(() => {
+          if (session === undefined) {
+            // Not registered: nothing shared to wait for.
+            writeLocal(protocol.render.replies(replies))
+            outbox.close(reason)
+            return finishLater(reason)
+          }
+          return hub.tell(session.id, replies, reason).pipe(
+            // Without the hub, the client is closed at once: nothing more would reach it.
+            Effect.catchAll((error) => Effect.logWarning("could not tell a client it is closed", error)),
+            Effect.zipRight(finishLater(reason))
+          )
+        })
 
       const endOfStream = Effect.succeed(undefined)
       const handling = Effect.gen(function*() {
@@ -186,15 +291,23 @@ export const handle =
 
       // Idle timeout: a watchdog that sleeps until the deadline the last line set.
       // A loop, not recursion: a client may stay for days, and each re-arm by
-      // recursion inside a generator kept the one before it alive.
-      const idleTimeout = config.idleTimeout
+      // recursion inside a generator kept the one before it alive. With a
+      // keep-alive, the client is pinged once half the time has passed.
       if (idleTimeout !== undefined) {
         const timeout = Duration.toMillis(idleTimeout.duration)
+        const keepAlive = protocolSession?.keepAlive
         const watch: Effect.Effect<void> = Effect.gen(function*() {
+          let pingedAfter = -1
           while (true) {
-            const silentFor = (yield* Clock.currentTimeMillis) - (yield* Ref.get(lastLineAt))
+            const last = yield* Ref.get(lastLineAt)
+            const silentFor = (yield* Clock.currentTimeMillis) - last
             if (silentFor >= timeout) break
-            yield* Effect.sleep(timeout - silentFor)
+            if (keepAlive !== undefined && pingedAfter !== last && silentFor >= timeout / 2) {
+              pingedAfter = last
+              writeLocal(keepAlive.ping())
+            }
+            const pingAt = keepAlive !== undefined && pingedAfter !== last ? timeout / 2 : timeout
+            yield* Effect.sleep(Math.max(1, pingAt - silentFor))
           }
           yield* closeAfterFlush(idle, [{ _tag: "IdleTimeout", after: idleTimeout.label }])
         })

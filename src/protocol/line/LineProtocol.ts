@@ -309,6 +309,19 @@ const replyLines = (reply: Reply, out: Array<Line>): void => {
     case "ClusterNotice":
       out.push(clusterNotice(reply.what, reply.room))
       return
+    // Asked for by other protocols (IRC's PING, WHOIS, LUSERS); shown plainly should a line client get them.
+    case "Pong":
+      return
+    case "WhoisInfo":
+      out.push(
+        reply.rooms === undefined
+          ? error(`no such nick ${reply.nick}`)
+          : notice(`${reply.nick} is in ${reply.rooms.length === 0 ? "no room" : reply.rooms.map(room).join(", ")}`)
+      )
+      return
+    case "Counts":
+      out.push(notice(`${reply.users.clients} connected, ${reply.users.rooms} rooms`))
+      return
   }
 }
 

@@ -51,6 +51,11 @@ const outcomeOf = (line: string): Outcome =>
           return command.room === undefined ? ["Who"] : ["Who", command.room]
         case "Part":
           return ["Part", command.room, command.message]
+        case "Ping":
+        case "Whois":
+        case "Lusers":
+          // Other protocols' commands (IRC's PING, WHOIS, LUSERS): never the line parser's.
+          return ["Unexpected", command._tag]
       }
     }
   })

@@ -1,0 +1,388 @@
+/**
+ * The IRC protocol's words: every line the server sends an IRC client, as
+ * numerics and commands (RFC 2812, modern.ircdocs.horse), rendered from the
+ * chat's events and replies.
+ *
+ * Room events are rendered once per protocol for every IRC member (see
+ * `hub/Fanout`), so they name only their author: `:NICK!NICK@chat PRIVMSG
+ * #room :text`. Replies go to one client and name it as the first parameter
+ * of each numeric, as clients expect.
+ */
+import type { LeaveReason, Nick, RoomName, UserError, UserInfo } from "../../domain/Domain.js"
+import { maxNickLength, maxRoomLength } from "../../domain/Domain.js"
+import type { Render, Rendered, Reply, RoomEvent, Whispered } from "../../domain/Event.js"
+import { byteLength, line, split } from "./IrcMessage.js"
+
+/** The server's name, the source of its numerics, unless the operator names it (`--irc-name`). */
+export const defaultServerName = "chat.irc"
+/** The host every user is shown at: the chat does not publish addresses. */
+const userHost = "chat"
+const version = "chat-0.1.0"
+
+/** Lines (CR LF included) as one rendered batch. */
+const many = (lines: ReadonlyArray<string>): Rendered => ({ text: lines.join(""), count: lines.length })
+
+/** `nick!nick@chat`: a user as a message's source. */
+export const userSource = (nick: string): string => `${nick}!${nick}@${userHost}`
+
+const channel = (room: RoomName): string => `#${room}`
+
+export interface Users {
+  readonly clients: number
+  readonly rooms: number
+}
+
+/** The IRC words of a server named `serverName`. */
+export const make = (serverName: string) => {
+  /** A numeric reply to `target` (`*` before it has a nick). */
+  const numeric = (target: string, code: string, ...params: Array<string>): string =>
+    line(serverName, code, [target, ...params])
+
+  /** A numeric whose last parameter is a text, always written as a trailing one. */
+  const numericText = (target: string, code: string, ...params: Array<string>): string =>
+    line(serverName, code, [target, ...params], true)
+
+  // ---------------------------------------------------------------------------
+  // Messages, split to fit in 512 bytes
+
+  /** Room for text in one line of `:SOURCE COMMAND TARGET :TEXT\r\n` within 512 bytes. */
+  const roomForText = (source: string, command: string, target: string): number =>
+    512 - byteLength(`:${source} ${command} ${target} :\r\n`)
+
+  const messages = (source: string, command: string, target: string, text: string, wrap = (t: string) => t) =>
+    split(text, roomForText(source, command, target) - 9).map((piece) =>
+      line(source, command, [target, wrap(piece)], true)
+    )
+
+  const ctcpAction = (text: string): string => `\u0001ACTION ${text}\u0001`
+
+  // ---------------------------------------------------------------------------
+  // Room events
+
+  const quitMessage = (reason: LeaveReason): string => {
+    switch (reason._tag) {
+      case "Quit":
+        return reason.message === undefined ? "Quit" : `Quit: ${reason.message}`
+      case "Closed":
+        return "Connection closed"
+      case "Idle":
+        return "Ping timeout"
+      case "TooSlow":
+        return "Too slow (sendq exceeded)"
+      case "ShuttingDown":
+        return "Server shutting down"
+      case "ConnectionLost":
+        return "Connection lost"
+      case "Moved":
+        return `Moved to #${reason.to}`
+      case "Parted":
+        return reason.message ?? ""
+    }
+  }
+
+  const roomEventLines = (event: RoomEvent): ReadonlyArray<string> => {
+    const source = userSource(event.nick)
+    const target = channel(event.room)
+    switch (event._tag) {
+      case "Said":
+        return messages(source, "PRIVMSG", target, event.text)
+      case "Acted":
+        return messages(source, "PRIVMSG", target, event.text, ctcpAction)
+      case "Joined":
+        return [line(source, "JOIN", [target])]
+      case "Left":
+        switch (event.reason._tag) {
+          // Leaving one room: the others still see the client in theirs.
+          case "Moved":
+          case "Parted": {
+            const message = quitMessage(event.reason)
+            return [line(source, "PART", message === "" ? [target] : [target, message], true)]
+          }
+          default:
+            return [line(source, "QUIT", [quitMessage(event.reason)], true)]
+        }
+      case "Renamed":
+        return [line(source, "NICK", [event.to], true)]
+    }
+  }
+
+  /**
+   * Whether a rendered line is one that every shared room repeats (a `QUIT`, a
+   * `NICK`): a client that shares several rooms with the author sees it once.
+   */
+  const isRepeatedPerRoom = (text: string): boolean => / (?:QUIT|NICK) :/.test(text.slice(0, 200))
+
+  /** A `NICK` line about `nick` itself: the client's own nick changed, to the returned one. */
+  const ownNickChange = (text: string, nick: string): string | undefined => {
+    const prefix = `:${userSource(nick)} NICK :`
+    return text.startsWith(prefix) ? text.slice(prefix.length).replace(/\r\n$/, "") : undefined
+  }
+
+  // ---------------------------------------------------------------------------
+  // Registration and the welcome burst
+
+  /** ISUPPORT tokens, matching the core's rules for nicks and rooms. */
+  const isupport: ReadonlyArray<string> = [
+    "CASEMAPPING=ascii",
+    "CHANTYPES=#",
+    `NICKLEN=${maxNickLength}`,
+    `CHANNELLEN=${maxRoomLength + 1}`,
+    "PREFIX=(ov)@+",
+    "CHANLIMIT=#:",
+    "CHANMODES=,,,",
+    "NETWORK=chat",
+    "TARGMAX=JOIN:,PART:,NAMES:,LIST:,WHOIS:1,PRIVMSG:4,NOTICE:4",
+    "AWAYLEN=200",
+    "TOPICLEN=0",
+    "KICKLEN=0"
+  ]
+
+  const lusers = (nick: string, users: Users): ReadonlyArray<string> => [
+    numericText(nick, "251", `There are ${users.clients} users and 0 invisible on 1 servers`),
+    numeric(nick, "252", "0", "operator(s) online"),
+    numeric(nick, "254", String(users.rooms), "channels formed"),
+    numericText(nick, "255", `I have ${users.clients} clients and 0 servers`),
+    // Without the optional counts: the chat keeps no record of its peak.
+    numericText(nick, "265", `Current local users: ${users.clients}`),
+    numericText(nick, "266", `Current global users: ${users.clients}`)
+  ]
+
+  const motd = (nick: string): ReadonlyArray<string> => [numericText(nick, "422", "MOTD File is missing")]
+
+  const welcome = (nick: string, users: Users | undefined): ReadonlyArray<string> => [
+    numericText(nick, "001", `Welcome to the chat IRC network ${userSource(nick)}`),
+    numericText(nick, "002", `Your host is ${serverName}, running version ${version}`),
+    numericText(nick, "003", "This server was created today"),
+    numeric(nick, "004", serverName, version, "i", "n"),
+    numericText(nick, "005", ...isupport, "are supported by this server"),
+    ...(users === undefined ? [] : lusers(nick, users)),
+    ...motd(nick)
+  ]
+
+  // ---------------------------------------------------------------------------
+  // Replies about rooms and people
+
+  const names = (nick: string, room: RoomName, members: ReadonlyArray<Nick>): ReadonlyArray<string> => {
+    const out: Array<string> = []
+    const head = `:${serverName} 353 ${nick} = ${channel(room)} :`
+    // Names in lines that fit 512 bytes.
+    let current: Array<string> = []
+    let size = byteLength(head) + 2
+    for (const member of members) {
+      if (current.length > 0 && size + member.length + 1 > 512) {
+        out.push(numericText(nick, "353", "=", channel(room), current.join(" ")))
+        current = []
+        size = byteLength(head) + 2
+      }
+      current.push(member)
+      size += member.length + 1
+    }
+    if (current.length > 0) out.push(numericText(nick, "353", "=", channel(room), current.join(" ")))
+    out.push(numericText(nick, "366", channel(room), "End of /NAMES list"))
+    return out
+  }
+
+  /** One `WHO` line; a member who said nothing of itself (a line client) is shown by its nick. */
+  const whoLine = (nick: string, where: string, member: string, info: UserInfo | undefined): string =>
+    numericText(
+      nick,
+      "352",
+      where,
+      info?.user ?? member,
+      userHost,
+      serverName,
+      member,
+      "H",
+      `0 ${info?.realname ?? member}`
+    )
+
+  const whoLines = (
+    nick: string,
+    room: RoomName,
+    members: ReadonlyArray<Nick>,
+    infos: ReadonlyArray<UserInfo | undefined> | undefined
+  ): ReadonlyArray<string> => [
+    ...members.map((member, i) => whoLine(nick, channel(room), member, infos?.[i])),
+    numericText(nick, "315", channel(room), "End of /WHO list")
+  ]
+
+  const whois = (
+    nick: string,
+    target: Nick,
+    rooms: ReadonlyArray<RoomName>,
+    info: UserInfo | undefined
+  ): ReadonlyArray<string> => [
+    numericText(nick, "311", target, info?.user ?? target, userHost, "*", info?.realname ?? target),
+    ...(rooms.length === 0 ? [] : [numericText(nick, "319", target, rooms.map(channel).join(" "))]),
+    numericText(nick, "312", target, serverName, "chat"),
+    numericText(nick, "318", target, "End of /WHOIS list")
+  ]
+
+  /** Wording kept for the `ERROR` that ends a connection. */
+  const closing = (why: string): string => line(undefined, "ERROR", [why], true)
+
+  // ---------------------------------------------------------------------------
+  // Errors
+
+  const userError = (nick: string, error: UserError): ReadonlyArray<string> => {
+    switch (error._tag) {
+      case "UnknownCommand":
+        return [numericText(nick, "421", error.command, "Unknown command")]
+      case "Usage":
+        return [numericText(nick, "461", error.command.toUpperCase(), "Not enough parameters")]
+      case "InvalidNick":
+        return [numericText(nick, "432", error.input, "Erroneous nickname")]
+      case "InvalidRoom":
+        return [numericText(nick, "403", error.input, "No such channel")]
+      case "NickTaken":
+        return [numericText(nick, "433", error.nick, "Nickname is already in use")]
+      case "NoSuchNick":
+        return [numericText(nick, "401", error.nick, "No such nick/channel")]
+      case "AlreadyInRoom":
+        // IRC servers ignore a JOIN to a channel the client is already in.
+        return []
+      case "NotInRoom":
+        return [
+          numericText(nick, "442", error.room === undefined ? "*" : channel(error.room), "You're not on that channel")
+        ]
+      case "NotDelivered":
+        return [line(serverName, "NOTICE", [nick, "Not delivered: the chat is unreachable, try again"], true)]
+      case "LineTooLong":
+        return [numericText(nick, "417", "Input line was too long")]
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+  // Replies
+
+  const replyLines = (reply: Reply, nick: string, out: Array<string>): void => {
+    switch (reply._tag) {
+      case "Welcome":
+        out.push(...welcome(reply.nick, undefined))
+        out.push(line(userSource(reply.nick), "JOIN", [channel(reply.room)]))
+        out.push(numericText(reply.nick, "331", channel(reply.room), "No topic is set"))
+        return
+      case "Registered":
+        out.push(...welcome(reply.nick, reply.users))
+        return
+      case "Entered":
+        out.push(line(userSource(nick), "JOIN", [channel(reply.room)]))
+        out.push(...names(nick, reply.room, reply.members))
+        return
+      case "Parted":
+        out.push(
+          line(
+            userSource(nick),
+            "PART",
+            reply.message === undefined ? [channel(reply.room)] : [channel(reply.room), reply.message],
+            true
+          )
+        )
+        return
+      case "NickChanged":
+        if (reply.from !== undefined) out.push(line(userSource(reply.from), "NICK", [reply.nick], true))
+        return
+      case "RoomList":
+        out.push(numericText(nick, "321", "Channel", "Users  Name"))
+        for (const room of reply.rooms) out.push(numericText(nick, "322", channel(room.room), String(room.members), ""))
+        out.push(numericText(nick, "323", "End of /LIST"))
+        return
+      case "WhoList":
+        out.push(
+          ...(reply.full === true
+            ? whoLines(nick, reply.room, reply.members, reply.infos)
+            : names(nick, reply.room, reply.members))
+        )
+        return
+      case "Bye":
+        out.push(closing("Closing link (Quit)"))
+        return
+      case "Help":
+        return
+      case "IdleTimeout":
+        out.push(closing(`Closing link (Ping timeout: idle for ${reply.after})`))
+        return
+      case "ShuttingDown":
+        out.push(closing("server shutting down"))
+        return
+      case "ServerFull":
+        out.push(closing("server full"))
+        return
+      case "Failed":
+        out.push(...userError(nick, reply.error))
+        return
+      case "Pong":
+        out.push(pong(reply.token))
+        return
+      case "WhoisInfo":
+        if (reply.brief === true) {
+          if (reply.rooms !== undefined) out.push(whoLine(nick, "*", reply.nick, reply.info))
+          out.push(numericText(nick, "315", reply.nick, "End of /WHO list"))
+        } else if (reply.rooms === undefined) {
+          out.push(
+            numericText(nick, "401", reply.nick, "No such nick/channel"),
+            numericText(nick, "318", reply.nick, "End of /WHOIS list")
+          )
+        } else {
+          out.push(...whois(nick, reply.nick as Nick, reply.rooms, reply.info))
+        }
+        return
+      case "Counts":
+        out.push(...lusers(nick, reply.users))
+        return
+    }
+  }
+
+  const whisper = (event: Whispered, side: "received" | "sent"): Rendered =>
+    // Without `echo-message`, IRC clients show what they sent themselves.
+    side === "sent"
+      ? { text: "", count: 0 }
+      : many(messages(userSource(event.fromNick), "PRIVMSG", event.toNick, event.text))
+
+  const render: Render = {
+    roomEvent: (event) => many(roomEventLines(event)),
+    whisper,
+    replies: (replies, nick) => {
+      const out: Array<string> = []
+      for (const reply of replies) replyLines(reply, nick ?? "*", out)
+      return many(out)
+    }
+  }
+
+  const namesStart = `:${serverName} 353 `
+
+  /**
+   * `NAMES` lines with each member as `nick!user@host`, for a client that
+   * enabled `userhost-in-names`: the same source its messages come from.
+   */
+  const userhostInNames = (text: string): string =>
+    text.includes(namesStart)
+      ? text.split("\r\n").map((l) => {
+        const names = l.startsWith(namesStart) ? l.indexOf(" :", namesStart.length) : -1
+        return names === -1 ? l : l.slice(0, names + 2) + l.slice(names + 2).split(" ").map(userSource).join(" ")
+      }).join("\r\n")
+      : text
+
+  /** Answer to a `PING`. */
+  const pong = (token: string): string => line(serverName, "PONG", [serverName, token], true)
+
+  return {
+    serverName,
+    numeric,
+    numericText,
+    roomEventLines,
+    isRepeatedPerRoom,
+    ownNickChange,
+    lusers,
+    motd,
+    welcome,
+    closing,
+    userError,
+    render,
+    isupport,
+    pong,
+    userhostInNames
+  } as const
+}
+
+export type IrcWords = ReturnType<typeof make>
