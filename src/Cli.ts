@@ -8,8 +8,11 @@ import type * as SocketServer from "@effect/platform/SocketServer"
 import { Data, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import * as Client from "./client/Client.js"
 import * as Backplane from "./hub/Backplane.js"
+import * as LineProtocol from "./protocol/line/LineProtocol.js"
+import type { WireProtocol } from "./protocol/WireProtocol.js"
 import * as ChatServer from "./server/ChatServer.js"
 import * as ChatTcp from "./server/ChatTcp.js"
+import * as ChatTls from "./server/ChatTls.js"
 import * as ServerConfig from "./ServerConfig.js"
 
 /** The server could not listen; the reason in words (`address in use`). */
@@ -89,18 +92,68 @@ const serveOptions = {
   verbose: Options.boolean("verbose").pipe(
     Options.withAlias("v"),
     Options.withDescription("Log every connection (debug level).")
+  ),
+  maxPerAddress: Options.integer("max-per-address").pipe(
+    Options.withDefault(defaults.maxPerAddress),
+    Options.withDescription("Open connections at most from one address, on all listeners together.")
+  ),
+  exemptAddresses: Options.text("exempt-addresses").pipe(
+    Options.withDefault(defaults.exemptAddresses.map((range) => range.text).join(",")),
+    Options.withDescription(
+      "Addresses and CIDR ranges --max-per-address does not apply to, comma-separated (\"\": none)."
+    )
+  ),
+  tlsPort: Options.integer("tls-port").pipe(
+    Options.optional,
+    Options.withDescription("Also serve the line protocol over TLS on this port (needs --tls-cert and --tls-key).")
+  ),
+  tlsCert: Options.file("tls-cert").pipe(
+    Options.optional,
+    Options.map(Option.getOrUndefined),
+    Options.withDescription("PEM certificate (chain) for TLS listeners; reloaded on SIGHUP.")
+  ),
+  tlsKey: Options.file("tls-key").pipe(
+    Options.optional,
+    Options.map(Option.getOrUndefined),
+    Options.withDescription("PEM private key for TLS listeners; reloaded on SIGHUP.")
   )
 }
+
+const portRange = (option: string, port: number): Effect.Effect<number, ServerConfig.InvalidConfig> =>
+  port >= 0 && port <= 65535
+    ? Effect.succeed(port)
+    : Effect.fail(new ServerConfig.InvalidConfig({ option, message: `must be from 0 to 65535, got ${port}` }))
 
 const serve = Command.make("serve", serveOptions, (options) =>
   Effect.gen(function*() {
     const config = yield* ServerConfig.make(options)
-    const address = ChatServer.formatAddress({ _tag: "TcpAddress", hostname: options.host, port: options.port })
+    const addressOf = (port: number) => ChatServer.formatAddress({ _tag: "TcpAddress", hostname: options.host, port })
+    const address = addressOf(options.port)
     const server = ChatTcp.layerWith({ host: options.host, port: options.port }, config).pipe(
       Layer.mapError((cause) => new ListenFailed({ address, cause })),
       Layer.provide(Backplane.layerMemory({ history: config.history }))
     )
-    return yield* Layer.launch(server).pipe(
+    // Listeners over TLS, each a protocol on a port, sharing the certificates.
+    const tlsListeners: Array<Layer.Layer<never, ListenFailed, ChatTls.Requires>> = []
+    const tlsOptions: Array<string> = []
+    const tlsListener = (option: string, protocol: WireProtocol, port: number, announce: string) =>
+      portRange(option, port).pipe(Effect.map((port) => {
+        tlsOptions.push(option)
+        tlsListeners.push(
+          ChatTls.listener(protocol, { host: options.host, port }, { announce }).pipe(
+            Layer.mapError((cause) => new ListenFailed({ address: addressOf(port), cause }))
+          )
+        )
+      }))
+    if (Option.isSome(options.tlsPort)) {
+      yield* tlsListener("tls-port", LineProtocol.protocol, options.tlsPort.value, "tls listening on")
+    }
+    const withTls = tlsOptions.length === 0 ? server : Layer.mergeAll(Layer.empty, ...tlsListeners).pipe(
+      Layer.provideMerge(server),
+      // Loaded before anything listens: unusable certificates stop the start.
+      Layer.provide(ChatTls.layerCertificates(yield* ServerConfig.tlsFiles(config, tlsOptions[0]!)))
+    )
+    return yield* Layer.launch(withTls).pipe(
       options.verbose ? Logger.withMinimumLogLevel(LogLevel.Debug) : (self) => self
     )
   })).pipe(Command.withDescription("Run the chat server."))
@@ -117,6 +170,16 @@ const connect = Command.make("connect", {
   ),
   reconnect: Options.boolean("reconnect").pipe(
     Options.withDescription("At a terminal: when the connection is lost, connect again and take back nick and room.")
+  ),
+  tls: Options.boolean("tls").pipe(
+    Options.withDescription("Connect over TLS, verifying the server's certificate.")
+  ),
+  ca: Options.file("ca").pipe(
+    Options.optional,
+    Options.withDescription("With --tls: trust the certificate authority in this PEM file (a private CA).")
+  ),
+  insecure: Options.boolean("insecure").pipe(
+    Options.withDescription("With --tls: do NOT verify the server's certificate (anyone on the path can listen in).")
   )
 }, Client.run).pipe(Command.withDescription("Connect to a chat server; type lines, or pipe them in."))
 

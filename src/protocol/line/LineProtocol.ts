@@ -160,6 +160,7 @@ export const idleDisconnect = (after: string): Line => notice(`disconnected: idl
 export const shuttingDown: Line = notice("server shutting down")
 
 export const serverFull: Line = error("server full")
+export const tooManyFromAddress: Line = error("too many connections from your address")
 
 /** One notice per command, with its syntax. */
 export const help: ReadonlyArray<Line> = [
@@ -271,6 +272,9 @@ const replyLines = (reply: Reply, out: Array<Line>): void => {
       return
     case "ServerFull":
       out.push(serverFull)
+      return
+    case "TooManyFromAddress":
+      out.push(tooManyFromAddress)
       return
     case "Failed":
       out.push(userError(reply.error))
