@@ -89,41 +89,45 @@ describe.skipIf(!hasOpenssl).concurrent("the line protocol over TLS", () => {
     }
   })
 
-  it("`chat connect --tls` refuses a self-signed certificate, a CA it does not trust and a wrong host: one line, exit 1", async ({ expect }) => {
-    const selfSigned = await startTls(certs!.selfSigned)
-    const wrongHost = await startTls(certs!.wrongHost)
-    const cases: Array<[ReadonlyArray<string>, RegExp]> = [
-      [["--port", String(selfSigned.tlsPort), "--tls"], /the server's certificate is self-signed and not trusted/],
-      [
-        ["--port", String(selfSigned.tlsPort), "--tls", "--ca", certs!.ca],
-        /the server's certificate is self-signed and not trusted/
-      ],
-      [["--port", String(wrongHost.tlsPort), "--tls"], /signed by an unknown authority \(--ca FILE/],
-      [
-        ["--port", String(wrongHost.tlsPort), "--tls", "--ca", certs!.ca],
-        /the server's certificate is not valid for this host: .*127\.0\.0\.1/
-      ],
-      [["--port", String(wrongHost.server.port), "--tls", "--ca", certs!.ca], /the server does not speak TLS/],
-      [
-        ["--port", String(wrongHost.tlsPort), "--tls", "--ca", "/no/such/ca.pem"],
-        /cannot read --ca \/no\/such\/ca\.pem/
+  it(
+    "`chat connect --tls` refuses a self-signed certificate, a CA it does not trust and a wrong host: one line, exit 1",
+    async ({ expect }) => {
+      const selfSigned = await startTls(certs!.selfSigned)
+      const wrongHost = await startTls(certs!.wrongHost)
+      const cases: Array<[ReadonlyArray<string>, RegExp]> = [
+        [["--port", String(selfSigned.tlsPort), "--tls"], /the server's certificate is self-signed and not trusted/],
+        [
+          ["--port", String(selfSigned.tlsPort), "--tls", "--ca", certs!.ca],
+          /the server's certificate is self-signed and not trusted/
+        ],
+        [["--port", String(wrongHost.tlsPort), "--tls"], /signed by an unknown authority \(--ca FILE/],
+        [
+          ["--port", String(wrongHost.tlsPort), "--tls", "--ca", certs!.ca],
+          /the server's certificate is not valid for this host: .*127\.0\.0\.1/
+        ],
+        [["--port", String(wrongHost.server.port), "--tls", "--ca", certs!.ca], /the server does not speak TLS/],
+        [
+          ["--port", String(wrongHost.tlsPort), "--tls", "--ca", "/no/such/ca.pem"],
+          /cannot read --ca \/no\/such\/ca\.pem/
+        ]
       ]
-    ]
-    // Side by side: each is a process that takes a while to start.
-    const runs = await Promise.all(cases.map(([args]) => runChat(["connect", ...args], { input: "hello\n" })))
-    runs.forEach((run, i) => {
-      const [args, reason] = cases[i]!
-      expect(run.code, args.join(" ")).toBe(1)
-      expect(run.stdout).toBe("")
-      const lines = run.stderr.trimEnd().split("\n")
-      expect(lines).toHaveLength(1)
-      expect(lines[0]).toMatch(/^chat: cannot connect to 127\.0\.0\.1:\d+: /)
-      expect(lines[0]).toMatch(reason)
-    })
-    // Nobody got in: the rooms are empty.
-    const check = await LineClient.join(selfSigned.server.port)
-    expect(check.nick).toBe("guest-1")
-  }, 60_000)
+      // Side by side: each is a process that takes a while to start.
+      const runs = await Promise.all(cases.map(([args]) => runChat(["connect", ...args], { input: "hello\n" })))
+      runs.forEach((run, i) => {
+        const [args, reason] = cases[i]!
+        expect(run.code, args.join(" ")).toBe(1)
+        expect(run.stdout).toBe("")
+        const lines = run.stderr.trimEnd().split("\n")
+        expect(lines).toHaveLength(1)
+        expect(lines[0]).toMatch(/^chat: cannot connect to 127\.0\.0\.1:\d+: /)
+        expect(lines[0]).toMatch(reason)
+      })
+      // Nobody got in: the rooms are empty.
+      const check = await LineClient.join(selfSigned.server.port)
+      expect(check.nick).toBe("guest-1")
+    },
+    60_000
+  )
 
   it("`chat connect --tls --insecure` connects to any certificate, and says so loudly", async ({ expect }) => {
     const { tlsPort } = await startTls(certs!.selfSigned)
