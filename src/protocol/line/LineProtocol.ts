@@ -357,7 +357,11 @@ export type NoticeFact = Data.TaggedEnum<{
 export const NoticeFact = Data.taggedEnum<NoticeFact>()
 
 /** What an error says: the user's mistake, or a refusal. */
-export type ErrorFact = UserError | { readonly _tag: "ServerFull" } | { readonly _tag: "Unknown" }
+export type ErrorFact =
+  | UserError
+  | { readonly _tag: "ServerFull" }
+  | { readonly _tag: "TooManyFromAddress" }
+  | { readonly _tag: "Unknown" }
 
 /** A server line as what it says: the six kinds, and anything else. */
 export type ServerLine = Data.TaggedEnum<{
@@ -467,6 +471,7 @@ const readError = (text: string): ErrorFact => {
   const unknown: ErrorFact = { _tag: "Unknown" }
   let m: RegExpExecArray | null
   if (text === "server full") return { _tag: "ServerFull" }
+  if (text === "too many connections from your address") return { _tag: "TooManyFromAddress" }
   if (text === "you are in no room (try /join ROOM)") return new NotInRoom({ room: undefined })
   if (text === "not delivered: the chat is unreachable, try again") return new NotDelivered()
   if ((m = forms.unknownCommand.exec(text))) return new UnknownCommand({ command: m[1]! })

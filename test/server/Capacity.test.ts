@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { Scope } from "effect"
 import { Deferred, Effect, Either, Exit, Fiber, Layer, Logger, TestClock } from "effect"
-import { Capacity } from "../src/server/Capacity.js"
-import * as ServerConfig from "../src/ServerConfig.js"
+import { Capacity } from "../../src/server/Capacity.js"
+import * as ServerConfig from "../../src/ServerConfig.js"
 
 /** A Capacity over `options`, and what it logged. */
 const capacity = (options: ServerConfig.ServerOptions) => {

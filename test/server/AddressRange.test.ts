@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Either } from "effect"
-import * as AddressRange from "../src/server/AddressRange.js"
+import * as AddressRange from "../../src/server/AddressRange.js"
 
 const ranges = (...texts: Array<string>): ReadonlyArray<AddressRange.AddressRange> =>
   Either.getOrThrowWith(AddressRange.parseList(texts), (message) => new Error(message))
