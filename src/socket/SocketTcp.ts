@@ -15,6 +15,9 @@
  *
  * Half-open connections are allowed: after the peer's end of stream the
  * server can still write its replies before closing.
+ *
+ * The TLS layer (`SocketTls`) is this same plumbing over a `tls.Server`
+ * (`serveOn`, `fromNetSocket`): a TLS socket is a `net.Socket`.
  */
 import * as Socket from "@effect/platform/Socket"
 import * as SocketServer from "@effect/platform/SocketServer"
