@@ -11,9 +11,12 @@ import * as Backplane from "./hub/Backplane.js"
 import { Hub } from "./hub/Hub.js"
 import * as RedisBackplane from "./hub/RedisBackplane.js"
 import * as IrcProtocol from "./protocol/irc/IrcProtocol.js"
+import * as LineProtocol from "./protocol/line/LineProtocol.js"
+import type { WireProtocol } from "./protocol/WireProtocol.js"
 import type { Capacity } from "./server/Capacity.js"
 import * as ChatServer from "./server/ChatServer.js"
 import * as ChatTcp from "./server/ChatTcp.js"
+import * as ChatTls from "./server/ChatTls.js"
 import * as ServerConfig from "./ServerConfig.js"
 
 /** The server could not listen; the reason in words (`address in use`). */
@@ -128,36 +131,91 @@ const serveOptions = {
   verbose: Options.boolean("verbose").pipe(
     Options.withAlias("v"),
     Options.withDescription("Log every connection (debug level).")
+  ),
+  maxPerAddress: Options.integer("max-per-address").pipe(
+    Options.withDefault(defaults.maxPerAddress),
+    Options.withDescription("Open connections at most from one address, on all listeners together.")
+  ),
+  exemptAddresses: Options.text("exempt-addresses").pipe(
+    Options.withDefault(defaults.exemptAddresses.map((range) => range.text).join(",")),
+    Options.withDescription(
+      "Addresses and CIDR ranges --max-per-address does not apply to, comma-separated (\"\": none)."
+    )
+  ),
+  tlsPort: Options.integer("tls-port").pipe(
+    Options.optional,
+    Options.withDescription("Also serve the line protocol over TLS on this port (needs --tls-cert and --tls-key).")
+  ),
+  ircTlsPort: Options.integer("irc-tls-port").pipe(
+    Options.optional,
+    Options.withDescription(
+      "Also serve IRC over TLS on this port, 6697 by convention (needs --tls-cert and --tls-key)."
+    )
+  ),
+  tlsCert: Options.file("tls-cert").pipe(
+    Options.optional,
+    Options.map(Option.getOrUndefined),
+    Options.withDescription("PEM certificate (chain) for TLS listeners; reloaded on SIGHUP.")
+  ),
+  tlsKey: Options.file("tls-key").pipe(
+    Options.optional,
+    Options.map(Option.getOrUndefined),
+    Options.withDescription("PEM private key for TLS listeners; reloaded on SIGHUP.")
   )
 }
+
+const portRange = (option: string, port: number): Effect.Effect<number, ServerConfig.InvalidConfig> =>
+  port >= 0 && port <= 65535
+    ? Effect.succeed(port)
+    : Effect.fail(new ServerConfig.InvalidConfig({ option, message: `must be from 0 to 65535, got ${port}` }))
 
 const serve = Command.make("serve", serveOptions, (options) =>
   Effect.gen(function*() {
     const config = yield* ServerConfig.make(options)
-    const url = Option.isSome(options.redis) ? options.redis : yield* Config.option(Config.string("CHAT_REDIS"))
+    const addressOf = (port: number) => ChatServer.formatAddress({ _tag: "TcpAddress", hostname: options.host, port })
     const listenFailed = (port: number) => (cause: SocketServer.SocketServerError) =>
-      new ListenFailed({
-        address: ChatServer.formatAddress({ _tag: "TcpAddress", hostname: options.host, port }),
-        cause
-      })
+      new ListenFailed({ address: addressOf(port), cause })
+    const url = Option.isSome(options.redis) ? options.redis : yield* Config.option(Config.string("CHAT_REDIS"))
+    const irc = IrcProtocol.make({ serverName: options.ircName })
+
     // The line protocol first (`listening on`), then every other listener asked for, on the same node.
-    const tcp = ChatTcp.layerWith({ host: options.host, port: options.port }, config).pipe(
+    const line = ChatTcp.layerWith({ host: options.host, port: options.port }, config).pipe(
       Layer.mapError(listenFailed(options.port))
     )
-    const others: Array<Layer.Layer<never, ListenFailed, Hub | Capacity | ServerConfig.ServerConfig>> = []
+    const plain: Array<Layer.Layer<never, ListenFailed, Hub | Capacity | ServerConfig.ServerConfig>> = []
     if (Option.isSome(options.ircPort)) {
-      const ircPort = options.ircPort.value
-      others.push(
-        ChatTcp.listenerWith(
-          IrcProtocol.make({ serverName: options.ircName }),
-          { host: options.host, port: ircPort },
-          "irc listening on"
+      plain.push(
+        ChatTcp.listenerWith(irc, { host: options.host, port: options.ircPort.value }, "irc listening on").pipe(
+          Layer.mapError(listenFailed(options.ircPort.value))
         )
-          .pipe(Layer.mapError(listenFailed(ircPort)))
       )
     }
-    const node = others.length === 0 ? tcp : Layer.mergeAll(tcp, ...others).pipe(Layer.provideMerge(tcp))
-    const launched: Effect.Effect<never, ListenFailed | ClusterFailed> = Option.isNone(url)
+    // Listeners over TLS, each a protocol on a port, sharing the certificates.
+    const tls: Array<Layer.Layer<never, ListenFailed, ChatTls.Requires>> = []
+    const tlsOptions: Array<string> = []
+    const tlsListener = (option: string, protocol: WireProtocol, port: number, announce: string) =>
+      portRange(option, port).pipe(Effect.map((port) => {
+        tlsOptions.push(option)
+        tls.push(
+          ChatTls.listener(protocol, { host: options.host, port }, { announce }).pipe(
+            Layer.mapError(listenFailed(port))
+          )
+        )
+      }))
+    if (Option.isSome(options.tlsPort)) {
+      yield* tlsListener("tls-port", LineProtocol.protocol, options.tlsPort.value, "tls listening on")
+    }
+    if (Option.isSome(options.ircTlsPort)) {
+      yield* tlsListener("irc-tls-port", irc, options.ircTlsPort.value, "ircs listening on")
+    }
+    const plainNode = Layer.mergeAll(Layer.empty, ...plain).pipe(Layer.provideMerge(line))
+    const node = tls.length === 0 ? plainNode : Layer.mergeAll(Layer.empty, ...tls).pipe(
+      Layer.provideMerge(plainNode),
+      // Loaded before anything listens: unusable certificates stop the start.
+      Layer.provide(ChatTls.layerCertificates(yield* ServerConfig.tlsFiles(config, tlsOptions[0]!)))
+    )
+
+    const launched = Option.isNone(url)
       ? Layer.launch(node.pipe(Layer.provide(Backplane.layerMemory({ history: config.history }))))
       : Layer.launch(clusterNode(node, {
         url: url.value,
@@ -202,6 +260,16 @@ const connect = Command.make("connect", {
   ),
   reconnect: Options.boolean("reconnect").pipe(
     Options.withDescription("At a terminal: when the connection is lost, connect again and take back nick and room.")
+  ),
+  tls: Options.boolean("tls").pipe(
+    Options.withDescription("Connect over TLS, verifying the server's certificate.")
+  ),
+  ca: Options.file("ca").pipe(
+    Options.optional,
+    Options.withDescription("With --tls: trust the certificate authority in this PEM file (a private CA).")
+  ),
+  insecure: Options.boolean("insecure").pipe(
+    Options.withDescription("With --tls: do NOT verify the server's certificate (anyone on the path can listen in).")
   )
 }, Client.run).pipe(Command.withDescription("Connect to a chat server; type lines, or pipe them in."))
 

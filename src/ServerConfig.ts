@@ -3,6 +3,7 @@
  * The CLI, embedding apps and tests all build a `ServerConfig` through `make`.
  */
 import { Context, Data, Duration, Either, Layer } from "effect"
+import * as AddressRange from "./server/AddressRange.js"
 
 export interface IdleTimeout {
   readonly duration: Duration.Duration
@@ -35,6 +36,17 @@ export interface ServerConfigShape {
    * before the remaining sockets are destroyed. Well under PROTOCOL.md's 5 s.
    */
   readonly shutdownGrace: Duration.Duration
+  /**
+   * Open connections at most from one client address (an IPv6 client: its
+   * /64), on every listener together; one more gets the protocol's "too
+   * many connections from your address".
+   */
+  readonly maxPerAddress: number
+  /** Addresses that `maxPerAddress` does not apply to (default: loopback); empty: nobody's. */
+  readonly exemptAddresses: ReadonlyArray<AddressRange.AddressRange>
+  /** PEM files of the certificate and key TLS listeners serve; both or neither. */
+  readonly tlsCert: string | undefined
+  readonly tlsKey: string | undefined
 }
 
 export const defaults: ServerConfigShape = {
@@ -46,7 +58,11 @@ export const defaults: ServerConfigShape = {
   rate: 5,
   burst: 10,
   flushTimeout: Duration.seconds(2),
-  shutdownGrace: Duration.seconds(2)
+  shutdownGrace: Duration.seconds(2),
+  maxPerAddress: 16,
+  exemptAddresses: Either.getOrThrow(AddressRange.parseList(AddressRange.loopback)),
+  tlsCert: undefined,
+  tlsKey: undefined
 }
 
 export class ServerConfig extends Context.Tag("chat/ServerConfig")<ServerConfig, ServerConfigShape>() {}
@@ -57,9 +73,11 @@ export class InvalidConfig extends Data.TaggedError("InvalidConfig")<{
 }> {}
 
 /** What an embedding app or the CLI may set; everything else keeps its default. */
-export type ServerOptions = Partial<Omit<ServerConfigShape, "idleTimeout">> & {
+export type ServerOptions = Partial<Omit<ServerConfigShape, "idleTimeout" | "exemptAddresses">> & {
   /** `90s`, `10m`, `1h`, a number of seconds, or `0` for off. */
   readonly idleTimeout?: string | undefined
+  /** Addresses and CIDR ranges, IPv4 or IPv6: a list, or one string separated by commas (`""`: none). */
+  readonly exemptAddresses?: string | ReadonlyArray<string> | undefined
 }
 
 const integerAtLeast = (option: string, value: number, min: number): Either.Either<number, InvalidConfig> =>
@@ -106,9 +124,43 @@ export const make = (options: ServerOptions = {}): Either.Either<ServerConfigSha
       history: yield* integerAtLeast("history", merged.history, 0),
       rate: yield* rateValue(merged.rate),
       burst: yield* integerAtLeast("burst", merged.burst, 1),
-      idleTimeout: options.idleTimeout === undefined ? undefined : yield* parseIdleTimeout(options.idleTimeout)
+      idleTimeout: options.idleTimeout === undefined ? undefined : yield* parseIdleTimeout(options.idleTimeout),
+      maxPerAddress: yield* integerAtLeast("max-per-address", merged.maxPerAddress, 1),
+      exemptAddresses: options.exemptAddresses === undefined
+        ? defaults.exemptAddresses
+        : yield* parseExemptAddresses(options.exemptAddresses),
+      ...(yield* tlsFilesPaired(merged.tlsCert, merged.tlsKey))
     }
   })
+
+const parseExemptAddresses = (
+  list: string | ReadonlyArray<string>
+): Either.Either<ReadonlyArray<AddressRange.AddressRange>, InvalidConfig> =>
+  AddressRange.parseList(typeof list === "string" ? list.split(",") : list).pipe(
+    Either.mapLeft((message) => new InvalidConfig({ option: "exempt-addresses", message }))
+  )
+
+const tlsFilesPaired = (
+  tlsCert: string | undefined,
+  tlsKey: string | undefined
+): Either.Either<{ readonly tlsCert: string | undefined; readonly tlsKey: string | undefined }, InvalidConfig> =>
+  tlsCert === undefined && tlsKey !== undefined
+    ? Either.left(new InvalidConfig({ option: "tls-key", message: "needs --tls-cert FILE too" }))
+    : tlsCert !== undefined && tlsKey === undefined
+    ? Either.left(new InvalidConfig({ option: "tls-cert", message: "needs --tls-key FILE too" }))
+    : Either.right({ tlsCert, tlsKey })
+
+/**
+ * The certificate files a TLS listener needs, or why it cannot start:
+ * `option` names the listener's port option (`tls-port`, `irc-tls-port`).
+ */
+export const tlsFiles = (
+  config: ServerConfigShape,
+  option: string
+): Either.Either<{ readonly certFile: string; readonly keyFile: string }, InvalidConfig> =>
+  config.tlsCert === undefined || config.tlsKey === undefined
+    ? Either.left(new InvalidConfig({ option, message: "needs --tls-cert FILE and --tls-key FILE" }))
+    : Either.right({ certFile: config.tlsCert, keyFile: config.tlsKey })
 
 const withoutUndefined = <A extends object>(options: A): Partial<A> =>
   Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<A>

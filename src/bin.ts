@@ -26,6 +26,7 @@ const main = Cli.run(process.argv).pipe(
     InvalidConfig: (error) => reportAndFail(`--${error.option} ${error.message}`),
     ListenFailed: (error) => reportAndFail(error.message),
     ClusterFailed: (error) => reportAndFail(error.message),
+    TlsError: (error) => reportAndFail(error.message),
     ConnectFailed: (error) => reportAndFail(error.message),
     ServerClosed: (error) => reportAndFail(error.message),
     InputFailed: (error) => reportAndFail(error.message),

@@ -5,12 +5,16 @@
  *   `layer` (the line protocol, one process), `layerOn` (on the backplane
  *   you provide), `listener` (another protocol on another socket layer).
  * - `ChatTcp`: the server over TCP, ready to launch.
+ * - `ChatTls`: any protocol's listener over TLS, and the certificates
+ *   (reloaded on SIGHUP) they serve.
  * - `ServerConfig`: every knob, its default and its validation.
  * - `Backplane`: where the shared state and the order of events live; the
  *   in-memory one (`Backplane.layerMemory`) is the default.
  * - `Hub`: this node, with a `snapshot` for tests and operators.
  * - `SocketTcp` and `SocketMemory`: the two socket layers; the in-memory one
- *   is for tests, with the `TestClock`.
+ *   is for tests, with the `TestClock`. `SocketTls`: TCP's over TLS.
+ * - `RemoteAddress`: how a socket layer tells the server its peers'
+ *   addresses, for the limits per address.
  * - `LineProtocol`: the line protocol of PROTOCOL.md, as a `WireProtocol`;
  *   `IrcProtocol`: IRC, for `ChatServer.listener`.
  * - `Domain`, `Command`, `Event`: the vocabulary those signatures speak.
@@ -26,6 +30,9 @@ export * as LineProtocol from "./protocol/line/LineProtocol.js"
 export type { WireProtocol } from "./protocol/WireProtocol.js"
 export * as ChatServer from "./server/ChatServer.js"
 export * as ChatTcp from "./server/ChatTcp.js"
+export * as ChatTls from "./server/ChatTls.js"
 export * as ServerConfig from "./ServerConfig.js"
+export * as RemoteAddress from "./socket/RemoteAddress.js"
 export * as SocketMemory from "./socket/SocketMemory.js"
 export * as SocketTcp from "./socket/SocketTcp.js"
+export * as SocketTls from "./socket/SocketTls.js"

@@ -148,3 +148,37 @@ describe("ServerConfig.parseIdleTimeout", () => {
     }
   })
 })
+
+describe("ServerConfig.make: per-address limits and TLS files", () => {
+  it("16 per address, loopback exempt, no TLS by default", () => {
+    const config = valid({})
+    assert.strictEqual(config.maxPerAddress, 16)
+    assert.deepStrictEqual(config.exemptAddresses.map((range) => range.text), ["127.0.0.0/8", "::1"])
+    assert.strictEqual(config.tlsCert, undefined)
+  })
+
+  it("takes a list or a comma-separated string of ranges; the empty one exempts nobody", () => {
+    assert.deepStrictEqual(valid({ exemptAddresses: "10.0.0.0/8, fd00::/8" }).exemptAddresses.map((r) => r.text), [
+      "10.0.0.0/8",
+      "fd00::/8"
+    ])
+    assert.deepStrictEqual(valid({ exemptAddresses: ["192.0.2.7"] }).exemptAddresses.map((r) => r.text), ["192.0.2.7"])
+    assert.deepStrictEqual(valid({ exemptAddresses: "" }).exemptAddresses, [])
+  })
+
+  it("refuses a limit under 1, a bad range, and one TLS file without the other", () => {
+    assert.strictEqual(refused({ maxPerAddress: 0 }).option, "max-per-address")
+    assert.strictEqual(refused({ exemptAddresses: "10.0.0.0/40" }).option, "exempt-addresses")
+    assert.strictEqual(refused({ tlsCert: "cert.pem" }).option, "tls-cert")
+    assert.strictEqual(refused({ tlsKey: "key.pem" }).option, "tls-key")
+    const config = valid({ tlsCert: "cert.pem", tlsKey: "key.pem" })
+    assert.deepStrictEqual(
+      ServerConfig.tlsFiles(config, "tls-port"),
+      Either.right({ certFile: "cert.pem", keyFile: "key.pem" })
+    )
+    assert.strictEqual(
+      Either.flip(ServerConfig.tlsFiles(valid({}), "irc-tls-port")).pipe(Either.getOrThrow).option,
+      "irc-tls-port"
+    )
+  })
+})

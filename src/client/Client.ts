@@ -10,11 +10,15 @@
  */
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import * as Socket from "@effect/platform/Socket"
 import * as Terminal from "@effect/platform/Terminal"
-import { Cause, Config, Deferred, Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
+import type { Scope } from "effect"
+import { Cause, Config, Console, Deferred, Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
+import * as Fs from "node:fs/promises"
 import * as LineProtocol from "../protocol/line/LineProtocol.js"
 import * as SocketTcp from "../socket/SocketTcp.js"
-import { ConnectFailed, InputFailed, ServerClosed } from "./ClientError.js"
+import * as SocketTls from "../socket/SocketTls.js"
+import { ConnectFailed, describeErrno, InputFailed, ServerClosed } from "./ClientError.js"
 import type { OutputFailed } from "./ClientError.js"
 import * as TerminalClient from "./TerminalClient.js"
 
@@ -26,6 +30,12 @@ export interface ClientOptions {
   readonly nick: Option.Option<string>
   /** At a terminal: when the connection is lost, connect again (with backoff) and take back nick and room. */
   readonly reconnect: boolean
+  /** Over TLS, verifying the server's certificate (against `ca` if given, else the system's authorities). */
+  readonly tls: boolean
+  /** A PEM file of the authority to trust (implies `tls`). */
+  readonly ca: Option.Option<string>
+  /** Over TLS without verifying the certificate (implies `tls`). */
+  readonly insecure: boolean
 }
 
 export type ClientError = ConnectFailed | ServerClosed | InputFailed | OutputFailed
@@ -42,16 +52,44 @@ const inputLines: Stream.Stream<string, InputFailed> = NodeStream.fromReadable<I
 
 const addressOf = (options: ClientOptions): string => `${options.host}:${options.port}`
 
-const connect = (options: ClientOptions) =>
-  SocketTcp.connect(options).pipe(
-    Effect.mapError((cause) => new ConnectFailed({ address: addressOf(options), cause }))
-  )
+const insecureWarning = "WARNING: --insecure: the server's certificate is NOT verified. " +
+  "Anyone between you and the server can read and change this conversation."
+
+/** The `--ca` file's text; unreadable, the connection fails before it starts. */
+const readCa = (file: string): Effect.Effect<string, Socket.SocketError> =>
+  Effect.tryPromise({
+    try: () => Fs.readFile(file, "utf8"),
+    catch: (error) =>
+      new Socket.SocketGenericError({
+        reason: "Open",
+        cause: new Error(`cannot read --ca ${file}: ${describeErrno(error)}`)
+      })
+  })
+
+/** How to open a connection: over TCP, or over TLS as the options say (the CA file read once, here). */
+const connector = (
+  options: ClientOptions
+): Effect.Effect<Effect.Effect<Socket.Socket, ConnectFailed, Scope.Scope>, ConnectFailed> =>
+  Effect.gen(function*() {
+    const fail = (cause: Socket.SocketError) => new ConnectFailed({ address: addressOf(options), cause })
+    if (!options.tls && Option.isNone(options.ca) && !options.insecure) {
+      return SocketTcp.connect(options).pipe(Effect.mapError(fail))
+    }
+    if (options.insecure) yield* Console.error(insecureWarning)
+    const ca = Option.isSome(options.ca) ? yield* readCa(options.ca.value).pipe(Effect.mapError(fail)) : undefined
+    return SocketTls.connect({ host: options.host, port: options.port, ca, insecure: options.insecure }).pipe(
+      Effect.mapError(fail)
+    )
+  })
 
 /** With input from a pipe or a file, or output to one: lines in, lines out, as is. */
-const piped = (options: ClientOptions): Effect.Effect<void, ConnectFailed | ServerClosed | InputFailed> =>
+const piped = (
+  options: ClientOptions,
+  connect: Effect.Effect<Socket.Socket, ConnectFailed, Scope.Scope>
+): Effect.Effect<void, ConnectFailed | ServerClosed | InputFailed> =>
   Effect.gen(function*() {
     const address = addressOf(options)
-    const socket = yield* connect(options)
+    const socket = yield* connect
     const write = yield* socket.writer
     const quitSent = yield* Deferred.make<void>()
     const send = (line: string) =>
@@ -89,12 +127,15 @@ const colourWanted: Effect.Effect<boolean> = Config.string("NO_COLOR").pipe(
 )
 
 /** At a terminal: the interactive client. */
-const interactive = (options: ClientOptions): Effect.Effect<void, ClientError> =>
+const interactive = (
+  options: ClientOptions,
+  connect: Effect.Effect<Socket.Socket, ConnectFailed, Scope.Scope>
+): Effect.Effect<void, ClientError> =>
   Effect.gen(function*() {
-    const first = yield* connect(options)
+    const first = yield* connect
     yield* TerminalClient.run({
       address: addressOf(options),
-      connect: connect(options),
+      connect,
       first,
       nick: options.nick,
       reconnect: options.reconnect,
@@ -103,4 +144,7 @@ const interactive = (options: ClientOptions): Effect.Effect<void, ClientError> =
   }).pipe(Effect.scoped, Effect.provide(terminalLayer))
 
 export const run = (options: ClientOptions): Effect.Effect<void, ClientError> =>
-  Effect.suspend(() => process.stdin.isTTY && process.stdout.isTTY ? interactive(options) : piped(options))
+  Effect.flatMap(
+    connector(options),
+    (connect) => process.stdin.isTTY && process.stdout.isTTY ? interactive(options, connect) : piped(options, connect)
+  )

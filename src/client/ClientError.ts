@@ -41,6 +41,8 @@ export class OutputFailed extends Data.TaggedError("OutputFailed")<{ readonly ca
   }
 }
 
+const trustHint = " (--ca FILE trusts a private authority)"
+
 const errnoDescriptions: Record<string, string> = {
   ECONNREFUSED: "connection refused",
   EHOSTUNREACH: "host unreachable",
@@ -49,13 +51,31 @@ const errnoDescriptions: Record<string, string> = {
   ENOTFOUND: "unknown host",
   EAI_AGAIN: "unknown host",
   ECONNRESET: "connection reset",
-  EPIPE: "connection closed"
+  EPIPE: "connection closed",
+  // TLS (`chat connect --tls`): the server's certificate was refused, or the port does not speak TLS.
+  DEPTH_ZERO_SELF_SIGNED_CERT: `the server's certificate is self-signed and not trusted${trustHint}`,
+  SELF_SIGNED_CERT_IN_CHAIN: `the server's certificate is signed by an untrusted authority${trustHint}`,
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: `the server's certificate is signed by an unknown authority${trustHint}`,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: `the server's certificate is signed by an unknown authority${trustHint}`,
+  UNABLE_TO_GET_ISSUER_CERT: `the server's certificate is signed by an unknown authority${trustHint}`,
+  CERT_SIGNATURE_FAILURE: "the server's certificate has a bad signature",
+  CERT_HAS_EXPIRED: "the server's certificate has expired",
+  CERT_NOT_YET_VALID: "the server's certificate is not valid yet",
+  ERR_SSL_WRONG_VERSION_NUMBER: "the server does not speak TLS on this port"
+}
+
+/** Codes whose own message says which names the certificate is valid for. */
+const withDetail: Record<string, string> = {
+  ERR_TLS_CERT_ALTNAME_INVALID: "the server's certificate is not valid for this host"
 }
 
 /** A Node error's code in words (`ECONNREFUSED` → `connection refused`). */
 export const describeErrno = (cause: unknown): string => {
   const code = typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined
   if (code !== undefined && code in errnoDescriptions) return errnoDescriptions[code]!
+  if (code !== undefined && code in withDetail && cause instanceof Error) {
+    return `${withDetail[code]!}: ${cause.message}`
+  }
   return cause instanceof Error ? cause.message : String(cause)
 }
 

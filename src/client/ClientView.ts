@@ -174,6 +174,8 @@ export const whyClosed = (last: Option.Option<Received>): string =>
           return "you quit"
         case "ServerFull":
           return "server full"
+        case "TooManyFromAddress":
+          return "too many connections from your address"
         default:
           return "the server closed the connection"
       }

@@ -104,6 +104,8 @@ export const Reply = Schema.Union(
   Schema.TaggedStruct("ShuttingDown", {}),
   /** The server takes no more connections. */
   Schema.TaggedStruct("ServerFull", {}),
+  /** The client's address already has as many connections open as it may (`--max-per-address`). */
+  Schema.TaggedStruct("TooManyFromAddress", {}),
   /** The user's mistake. */
   Schema.TaggedStruct("Failed", { error: UserError }),
   /**

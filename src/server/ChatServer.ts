@@ -22,13 +22,13 @@ import { Hub } from "../hub/Hub.js"
 import * as LineProtocol from "../protocol/line/LineProtocol.js"
 import type { WireProtocol } from "../protocol/WireProtocol.js"
 import * as ServerConfig from "../ServerConfig.js"
+import * as RemoteAddress from "../socket/RemoteAddress.js"
+import type { Refusal } from "./Capacity.js"
 import { Capacity } from "./Capacity.js"
 import * as Connection from "./Connection.js"
 
 /** How long a refused connection may take to receive its refusal. */
 const refusalTimeout = "1 second"
-
-const serverFull: ReadonlyArray<Reply> = [{ _tag: "ServerFull" }]
 
 /** `host:port`, with brackets around an IPv6 host; a Unix or memory address as is. */
 export const formatAddress = (address: SocketServer.Address): string =>
@@ -38,15 +38,16 @@ export const formatAddress = (address: SocketServer.Address): string =>
     ? `[${address.hostname}]:${address.port}`
     : `${address.hostname}:${address.port}`
 
-/** Tells an extra client the server is full, in its protocol, then lets the socket layer close it. */
-const refuse = (protocol: WireProtocol, socket: Socket.Socket): Effect.Effect<void> =>
+/** Tells a refused client why (the server is full...), in its protocol, then lets the socket layer close it. */
+const refuse = (protocol: WireProtocol, socket: Socket.Socket) => (reason: Refusal): Effect.Effect<void> =>
   Effect.gen(function*() {
     // Some socket implementations only write while `run` is reading; what
     // the refused client sends is read and dropped, and how its reading ends
     // does not matter.
     yield* socket.run(() => {}).pipe(Effect.exit, Effect.forkScoped)
     const write = yield* socket.writer
-    yield* write(protocol.render.replies(serverFull).text)
+    const replies: ReadonlyArray<Reply> = [{ _tag: reason }]
+    yield* write(protocol.render.replies(replies).text)
   }).pipe(
     Effect.scoped,
     Effect.timeoutOption(refusalTimeout),
@@ -73,10 +74,11 @@ export const listen = (
     const hub = yield* Hub
     const capacity = yield* Capacity
     const handle = Connection.handle(protocol)
-    yield* server.run((socket) => capacity.admit(handle(socket), refuse(protocol, socket))).pipe(
-      Effect.catchAllCause((cause) => Effect.logError("the server stopped accepting connections", cause)),
-      Effect.forkScoped
-    )
+    yield* server.run((socket) => capacity.admit(handle(socket), refuse(protocol, socket), RemoteAddress.of(socket)))
+      .pipe(
+        Effect.catchAllCause((cause) => Effect.logError("the server stopped accepting connections", cause)),
+        Effect.forkScoped
+      )
     // Runs before the accept loop is interrupted: finalizers run in reverse order.
     // Every listener asks; the hub tells its clients once.
     yield* Effect.addFinalizer(() =>

@@ -15,6 +15,9 @@
  *
  * Half-open connections are allowed: after the peer's end of stream the
  * server can still write its replies before closing.
+ *
+ * The TLS layer (`SocketTls`) is this same plumbing over a `tls.Server`
+ * (`serveOn`, `fromNetSocket`): a TLS socket is a `net.Socket`.
  */
 import * as Socket from "@effect/platform/Socket"
 import * as SocketServer from "@effect/platform/SocketServer"
@@ -23,6 +26,7 @@ import { Duration, Effect, Layer, Queue } from "effect"
 import * as Net from "node:net"
 import * as DirectWrite from "./DirectWrite.js"
 import * as AcceptLoop from "./internal/acceptLoop.js"
+import * as RemoteAddress from "./RemoteAddress.js"
 
 export interface ServerOptions {
   readonly host: string
@@ -237,7 +241,7 @@ export const fromNetSocket = (conn: Net.Socket, batching?: Batching): Socket.Soc
     runRaw: run,
     writer: Effect.acquireRelease(Effect.succeed(write), () => Effect.sync(end))
   }
-  return DirectWrite.offer(socket, { write: writeNow, drained })
+  return RemoteAddress.offer(DirectWrite.offer(socket, { write: writeNow, drained }), conn.remoteAddress)
 }
 
 /**
@@ -264,20 +268,42 @@ const close = (conn: Net.Socket, linger: Duration.DurationInput): Effect.Effect<
 
 const listenError = (cause: unknown) => new SocketServer.SocketServerError({ reason: "Open", cause })
 
-/** A TCP `SocketServer` listening for the life of the scope. */
-export const make = (
-  options: ServerOptions
+/**
+ * How `serveOn` takes its connections from a server: `connection` for
+ * plain TCP; `secureConnection` for TLS, so that a connection is served
+ * (and counted against any limit) only once its handshake is done.
+ */
+export type AcceptOn = "connection" | "secureConnection"
+
+/**
+ * @internal A `SocketServer` over a `net.Server` (or a `tls.Server`, which
+ * is one) not yet listening: it listens for the life of the scope, and
+ * closing the scope destroys every connection it still has, including
+ * those still in their TLS handshake.
+ */
+export const serveOn = (
+  server: Net.Server,
+  options: ServerOptions & { readonly acceptOn: AcceptOn }
 ): Effect.Effect<SocketServer.SocketServer["Type"], SocketServer.SocketServerError, Scope.Scope> =>
   Effect.gen(function*() {
     const linger = options.linger ?? defaultLinger
     const accepted = yield* Queue.dropping<Net.Socket>(acceptBacklog)
     const open = new Set<Net.Socket>()
-    const server = Net.createServer({ allowHalfOpen: true, noDelay: true })
-    server.on("connection", (conn) => {
+    const track = (conn: Net.Socket): void => {
       open.add(conn)
       conn.once("close", () => open.delete(conn))
+    }
+    // Every raw connection, handshake or not, so that shutdown can destroy it.
+    server.on("connection", (conn: Net.Socket) => {
+      track(conn)
       // Errors before a handler starts must not crash the process.
       conn.on("error", () => conn.destroy())
+    })
+    server.on(options.acceptOn, (conn: Net.Socket) => {
+      if (options.acceptOn !== "connection") {
+        track(conn)
+        conn.on("error", () => conn.destroy())
+      }
       if (!accepted.unsafeOffer(conn)) conn.destroy()
     })
 
@@ -311,6 +337,14 @@ export const make = (
 
     return SocketServer.SocketServer.of({ address, run })
   })
+
+/** A TCP `SocketServer` listening for the life of the scope. */
+export const make = (
+  options: ServerOptions
+): Effect.Effect<SocketServer.SocketServer["Type"], SocketServer.SocketServerError, Scope.Scope> =>
+  Effect.suspend(() =>
+    serveOn(Net.createServer({ allowHalfOpen: true, noDelay: true }), { ...options, acceptOn: "connection" })
+  )
 
 /** The TCP server as a layer: listening once built, closed with its scope. */
 export const layer = (options: ServerOptions): Layer.Layer<SocketServer.SocketServer, SocketServer.SocketServerError> =>

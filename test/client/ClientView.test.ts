@@ -149,6 +149,7 @@ describe("ClientView.whyClosed", () => {
     assert.strictEqual(why("*** server shutting down"), "server shutting down")
     assert.strictEqual(why("*** disconnected: idle for 10m"), "disconnected: idle for 10m")
     assert.strictEqual(why("! server full"), "server full")
+    assert.strictEqual(why("! too many connections from your address"), "too many connections from your address")
   })
 
   it("says the server closed the connection when it gave no reason", () => {

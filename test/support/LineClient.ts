@@ -10,6 +10,7 @@
  * kinds of PROTOCOL.md and ended with `\n`.
  */
 import * as Net from "node:net"
+import * as Tls from "node:tls"
 import { isProtocolLine } from "./Protocol.js"
 
 /** How long `line` and friends wait before failing with what did arrive. */
@@ -58,15 +59,27 @@ export class LineClient {
     })
   }
 
-  /** Connects to `127.0.0.1:port` (or `host`), resolving once connected. */
-  static connect(port: number, options: { readonly host?: string; readonly name?: string } = {}): Promise<LineClient> {
+  /**
+   * Connects to `127.0.0.1:port` (or `host`), resolving once connected;
+   * from `localAddress` if given (a loopback alias: 127.0.0.2...); with
+   * `tls`, over TLS trusting the CA certificate `tls.ca` (PEM text),
+   * resolving once the handshake is done.
+   */
+  static connect(port: number, options: ConnectOptions = {}): Promise<LineClient> {
     return new Promise<LineClient>((resolve, reject) => {
-      const socket = Net.createConnection({ host: options.host ?? "127.0.0.1", port })
+      const target = {
+        host: options.host ?? "127.0.0.1",
+        port,
+        ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress })
+      }
+      const socket = options.tls === undefined
+        ? Net.createConnection(target)
+        : Tls.connect({ ...target, ca: options.tls.ca })
       open.add(socket)
       socket.once("close", () => open.delete(socket))
       const onError = (error: Error) => reject(error)
       socket.once("error", onError)
-      socket.once("connect", () => {
+      socket.once(options.tls === undefined ? "connect" : "secureConnect", () => {
         socket.off("error", onError)
         resolve(new LineClient(socket, options.name ?? `client:${socket.localPort}`))
       })
@@ -78,7 +91,7 @@ export class LineClient {
    * to its answer. `welcome` is everything before it (the welcome notices and
    * the room's history); `nick` is the nick the first line named.
    */
-  static async join(port: number, options: { readonly name?: string } = {}): Promise<LineClient & Joined> {
+  static async join(port: number, options: ConnectOptions = {}): Promise<LineClient & Joined> {
     const client = await LineClient.connect(port, options)
     const first = await client.line()
     const rest = await client.sync()
@@ -309,6 +322,15 @@ export class LineClient {
     const partial = this.partial.length > 0 ? `; partial line ${JSON.stringify(this.partial.toString("utf8"))}` : ""
     return `; last lines received: ${preview(this.received)}${partial}${this.ended ? "; connection closed" : ""}`
   }
+}
+
+export interface ConnectOptions {
+  readonly host?: string
+  readonly name?: string
+  /** The address to connect from: a loopback alias (127.0.0.2...) is another client address. */
+  readonly localAddress?: string
+  /** Over TLS, trusting `ca` (PEM text). */
+  readonly tls?: { readonly ca: string }
 }
 
 export interface Joined {

@@ -175,6 +175,7 @@ export const idleDisconnect = (after: string): Line => notice(`disconnected: idl
 export const shuttingDown: Line = notice("server shutting down")
 
 export const serverFull: Line = error("server full")
+export const tooManyFromAddress: Line = error("too many connections from your address")
 
 /** In a cluster: what a room or this node lost. */
 export const clusterNotice = (
@@ -303,6 +304,9 @@ const replyLines = (reply: Reply, out: Array<Line>): void => {
     case "ServerFull":
       out.push(serverFull)
       return
+    case "TooManyFromAddress":
+      out.push(tooManyFromAddress)
+      return
     case "Failed":
       out.push(userError(reply.error))
       return
@@ -385,7 +389,11 @@ export type NoticeFact = Data.TaggedEnum<{
 export const NoticeFact = Data.taggedEnum<NoticeFact>()
 
 /** What an error says: the user's mistake, or a refusal. */
-export type ErrorFact = UserError | { readonly _tag: "ServerFull" } | { readonly _tag: "Unknown" }
+export type ErrorFact =
+  | UserError
+  | { readonly _tag: "ServerFull" }
+  | { readonly _tag: "TooManyFromAddress" }
+  | { readonly _tag: "Unknown" }
 
 /** A server line as what it says: the six kinds, and anything else. */
 export type ServerLine = Data.TaggedEnum<{
@@ -495,6 +503,7 @@ const readError = (text: string): ErrorFact => {
   const unknown: ErrorFact = { _tag: "Unknown" }
   let m: RegExpExecArray | null
   if (text === "server full") return { _tag: "ServerFull" }
+  if (text === "too many connections from your address") return { _tag: "TooManyFromAddress" }
   if (text === "you are in no room (try /join ROOM)") return new NotInRoom({ room: undefined })
   if (text === "not delivered: the chat is unreachable, try again") return new NotDelivered()
   if ((m = forms.unknownCommand.exec(text))) return new UnknownCommand({ command: m[1]! })

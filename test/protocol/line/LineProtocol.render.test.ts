@@ -258,6 +258,7 @@ describe("LineProtocol.render, events and replies as data", () => {
       { _tag: "IdleTimeout", after: "10m" },
       { _tag: "ShuttingDown" },
       { _tag: "ServerFull" },
+      { _tag: "TooManyFromAddress" },
       { _tag: "Failed", error: new NickTaken({ nick: alice }) }
     ]
     const lines = [
@@ -272,6 +273,7 @@ describe("LineProtocol.render, events and replies as data", () => {
       "*** disconnected: idle for 10m\n",
       "*** server shutting down\n",
       "! server full\n",
+      "! too many connections from your address\n",
       "! nick alice is taken\n"
     ]
     assert.deepStrictEqual(LineProtocol.replyText(replies), lines)

@@ -83,6 +83,7 @@ const reply: fc.Arbitrary<Reply> = fc.oneof(
   fc.stringMatching(/^[1-9][0-9]{0,3}(ms|s|m|h)?$/).map((after): Reply => ({ _tag: "IdleTimeout", after })),
   fc.constant<Reply>({ _tag: "ShuttingDown" }),
   fc.constant<Reply>({ _tag: "ServerFull" }),
+  fc.constant<Reply>({ _tag: "TooManyFromAddress" }),
   userError.map((error): Reply => ({ _tag: "Failed", error }))
 )
 
@@ -170,6 +171,10 @@ describe("LineProtocol.read reads back what LineProtocol renders", () => {
         return assert.deepStrictEqual(notice(lines[0]!), NoticeFact.ShuttingDown())
       case "ServerFull":
         return assert.deepStrictEqual(lines, [ServerLine.Error({ text: "server full", fact: { _tag: "ServerFull" } })])
+      case "TooManyFromAddress":
+        return assert.deepStrictEqual(lines, [
+          ServerLine.Error({ text: "too many connections from your address", fact: { _tag: "TooManyFromAddress" } })
+        ])
       case "Failed": {
         const [line] = lines
         assert.strictEqual(line!._tag, "Error")
