@@ -10,6 +10,7 @@ import * as Client from "./client/Client.js"
 import * as Backplane from "./hub/Backplane.js"
 import * as ChatServer from "./server/ChatServer.js"
 import * as ChatTcp from "./server/ChatTcp.js"
+import * as WebListener from "./server/WebListener.js"
 import * as ServerConfig from "./ServerConfig.js"
 
 /** The server could not listen; the reason in words (`address in use`). */
@@ -89,6 +90,26 @@ const serveOptions = {
   verbose: Options.boolean("verbose").pipe(
     Options.withAlias("v"),
     Options.withDescription("Log every connection (debug level).")
+  ),
+  httpPort: Options.integer("http-port").pipe(
+    Options.filterMap(
+      (n) => n >= 0 && n <= 65535 ? Option.some(n) : Option.none(),
+      "--http-port must be from 0 to 65535"
+    ),
+    Options.optional,
+    Options.withDescription(
+      "Serve the web chat, /healthz and /metrics on this port (0: a free port; off unless given)."
+    )
+  ),
+  httpHost: Options.text("http-host").pipe(
+    Options.optional,
+    Options.withDescription("The address the web chat listens on (default: --host).")
+  ),
+  allowedOrigins: Options.text("allowed-origins").pipe(
+    Options.optional,
+    Options.withDescription(
+      "Comma-separated origins whose pages may open the WebSocket, or * (default: the page's own)."
+    )
   )
 }
 
@@ -96,10 +117,29 @@ const serve = Command.make("serve", serveOptions, (options) =>
   Effect.gen(function*() {
     const config = yield* ServerConfig.make(options)
     const address = ChatServer.formatAddress({ _tag: "TcpAddress", hostname: options.host, port: options.port })
-    const server = ChatTcp.layerWith({ host: options.host, port: options.port }, config).pipe(
+    const tcp = ChatTcp.layerWith({ host: options.host, port: options.port }, config).pipe(
       Layer.mapError((cause) => new ListenFailed({ address, cause })),
       Layer.provide(Backplane.layerMemory({ history: config.history }))
     )
+    const server = Option.match(options.httpPort, {
+      onNone: () => tcp,
+      onSome: (httpPort) => {
+        const httpHost = Option.getOrElse(options.httpHost, () => options.host)
+        const allowedOrigins = Option.map(options.allowedOrigins, (list) =>
+          list.split(",").map((origin) => origin.trim()).filter((origin) => origin !== ""))
+        const webAddress = ChatServer.formatAddress({ _tag: "TcpAddress", hostname: httpHost, port: httpPort })
+        return WebListener.layer({
+          host: httpHost,
+          port: httpPort,
+          allowedOrigins: Option.getOrUndefined(allowedOrigins)
+        }).pipe(
+          Layer.mapError((cause) =>
+            new ListenFailed({ address: webAddress, cause })
+          ),
+          Layer.provideMerge(tcp)
+        )
+      }
+    })
     return yield* Layer.launch(server).pipe(
       options.verbose ? Logger.withMinimumLogLevel(LogLevel.Debug) : (self) => self
     )

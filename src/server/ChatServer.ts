@@ -57,6 +57,8 @@ const refuse = (protocol: WireProtocol, socket: Socket.Socket): Effect.Effect<vo
 export interface ListenOptions {
   /** The log line once it accepts connections: `listening on` (the line protocol), `irc listening on`... */
   readonly announce: string
+  /** How the address reads after it; default `host:port` (`formatAddress`). */
+  readonly show?: ((address: SocketServer.Address) => string) | undefined
 }
 
 /**
@@ -82,7 +84,7 @@ export const listen = (
     yield* Effect.addFinalizer(() =>
       Effect.logInfo("shutting down").pipe(Effect.zipRight(hub.shutdown(config.shutdownGrace)))
     )
-    yield* Effect.logInfo(`${options.announce} ${formatAddress(server.address)}`)
+    yield* Effect.logInfo(`${options.announce} ${(options.show ?? formatAddress)(server.address)}`)
   })
 
 /** A listener for `protocol` over the `SocketServer` of `sockets`: a few lines per protocol. */

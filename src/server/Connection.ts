@@ -16,7 +16,7 @@
  * then removes the client from the hub, which tells its rooms exactly once.
  */
 import type * as Socket from "@effect/platform/Socket"
-import { Cause, Clock, Data, Deferred, Duration, Effect, Either, Exit, Mailbox, Ref } from "effect"
+import { Cause, Clock, Data, Deferred, Duration, Effect, Either, Exit, Mailbox, Option, Ref } from "effect"
 import type { Input } from "../domain/Command.js"
 import type { DisconnectReason } from "../domain/Domain.js"
 import { closed, idle, LineTooLong, NotDelivered, tooSlow } from "../domain/Domain.js"
@@ -26,6 +26,7 @@ import * as Frame from "../protocol/Frame.js"
 import type { WireProtocol } from "../protocol/WireProtocol.js"
 import { ServerConfig } from "../ServerConfig.js"
 import * as DirectWrite from "../socket/DirectWrite.js"
+import * as ChatMetrics from "./ChatMetrics.js"
 import * as FloodControl from "./FloodControl.js"
 import * as Outbox from "./Outbox.js"
 
@@ -37,22 +38,36 @@ class ResetWhileWaiting extends Data.TaggedError("ResetWhileWaiting") {}
 
 const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true })
 
-/** Splits what the socket reads into frames, as the protocol frames them. */
-const framer = (
-  framing: WireProtocol["framing"],
-  maxBytes: number
-): (chunk: Uint8Array) => ReadonlyArray<Frame.Frame> => {
-  if (framing === "stream") {
-    const decoder = Frame.decoder(maxBytes)
-    return decoder.push
-  }
-  const tooLong = [Frame.Frame.TooLong()]
-  return (chunk) => chunk.byteLength > maxBytes ? tooLong : [Frame.Frame.Line({ text: utf8.decode(chunk) })]
+/** A byte stream split into lines; `run` hands over bytes only. */
+const streamFrame = (maxBytes: number) => {
+  const decoder = Frame.decoder(maxBytes)
+  return (chunk: string | Uint8Array): ReadonlyArray<Frame.Frame> =>
+    decoder.push(typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk)
 }
 
+/**
+ * With message framing a socket's `runRaw` hands over a text frame as a
+ * string and a binary frame as bytes (the platform's WebSocket convention);
+ * a text frame is measured in UTF-8 bytes like a line.
+ */
+const messageFrame = (maxBytes: number, binary: Input | undefined) => {
+  const tooLong = [Frame.Frame.TooLong()]
+  return (chunk: string | Uint8Array): ReadonlyArray<Frame.Frame> | Input =>
+    typeof chunk === "string"
+      ? Buffer.byteLength(chunk, "utf8") > maxBytes ? tooLong : [Frame.Frame.Line({ text: chunk })]
+      : binary ?? (chunk.byteLength > maxBytes ? tooLong : [Frame.Frame.Line({ text: utf8.decode(chunk) })])
+}
+
+/** A command's kind for metrics: `say`, `act`, `join`... or `error` for a mistake. */
+const kindLabel = (input: Input): string => Either.isRight(input) ? input.right._tag.toLowerCase() : "error"
+
+/** A disconnect's reason for metrics: `quit`, `closed`, `idle`, `tooslow`, `shuttingdown`, `connectionlost`. */
+const reasonLabel = (reason: DisconnectReason): string => reason._tag.toLowerCase()
+
 /** Serves one client until it goes; never fails. */
-export const handle =
-  (protocol: WireProtocol) => (socket: Socket.Socket): Effect.Effect<void, never, Hub | ServerConfig> =>
+export const handle = (protocol: WireProtocol) => {
+  const metrics = ChatMetrics.forTransport(protocol.name)
+  return (socket: Socket.Socket): Effect.Effect<void, never, Hub | ServerConfig> =>
     Effect.gen(function*() {
       const config = yield* ServerConfig
       const hub = yield* Hub
@@ -62,8 +77,12 @@ export const handle =
 
       const outbox = Outbox.make(
         config.maxQueue,
-        () => Deferred.unsafeDone(ending, Exit.succeed(tooSlow)),
-        DirectWrite.of(socket)
+        () => {
+          metrics.slowReaderCutoffs.add(1)
+          Deferred.unsafeDone(ending, Exit.succeed(tooSlow))
+        },
+        DirectWrite.of(socket),
+        { delivered: metrics.deliveries.add, backlog: metrics.outboxBacklog.add }
       )
       const session = yield* hub.connect({
         sink: outbox,
@@ -73,6 +92,18 @@ export const handle =
       })
       yield* Effect.annotateLogsScoped({ client: session.id, protocol: protocol.name })
       yield* Effect.logDebug("connected")
+      metrics.connects.add(1)
+      metrics.connections.add(1)
+      yield* Effect.addFinalizer(() =>
+        Deferred.poll(ending).pipe(
+          Effect.flatMap(Option.match({ onNone: () => Effect.succeed(closed), onSome: (decided) => decided })),
+          Effect.map((reason) => {
+            metrics.connections.add(-1)
+            metrics.outboxBacklog.add(-outbox.backlog())
+            metrics.disconnect(reasonLabel(reason))
+          })
+        )
+      )
 
       // Writer: everything ready goes out in one write. Written as recursion on
       // `flatMap` rather than `Effect.gen`: it runs once per recipient per
@@ -92,9 +123,12 @@ export const handle =
       // control waits nothing more is read and TCP slows the sender. What was
       // read before a reset is still handled; lines that flood control holds
       // back when the reset comes are dropped (`gone` cuts the wait short).
-      const inbox = yield* Mailbox.make<Uint8Array, Socket.SocketError>(1)
+      const inbox = yield* Mailbox.make<Uint8Array | string, Socket.SocketError>(1)
       const gone = yield* Deferred.make<void>()
-      yield* socket.run((chunk) => inbox.offer(chunk)).pipe(
+      const reading = protocol.framing === "message"
+        ? socket.runRaw((chunk) => inbox.offer(chunk))
+        : socket.run((chunk) => inbox.offer(chunk))
+      yield* reading.pipe(
         Effect.tapError(() => Deferred.succeed(gone, undefined)),
         Mailbox.into(inbox),
         Effect.forkScoped
@@ -102,8 +136,11 @@ export const handle =
 
       // Handling: lines in, to the hub in batches, until the client is done.
       const resetWhileWaiting = Deferred.await(gone).pipe(Effect.zipRight(Effect.fail(new ResetWhileWaiting())))
-      const admit = yield* FloodControl.make(config, resetWhileWaiting)
-      const frames = framer(protocol.framing, config.maxLineBytes)
+      const admit = yield* FloodControl.make(config, resetWhileWaiting, metrics.floodDelayed.add)
+      // Splits what the socket reads into frames, as the protocol frames them.
+      const frames = protocol.framing === "message"
+        ? messageFrame(config.maxLineBytes, protocol.binary)
+        : streamFrame(config.maxLineBytes)
       const tooLong: Input = Either.left(new LineTooLong({ maxBytes: config.maxLineBytes }))
       // When a line last arrived, for the idle timeout; without one, nobody asks.
       const lastLineAt = yield* Ref.make(yield* Clock.currentTimeMillis)
@@ -139,14 +176,21 @@ export const handle =
           }
         })
 
-      const onChunk = (chunk: Uint8Array): Effect.Effect<void, Quitting | ResetWhileWaiting> =>
+      const onChunk = (chunk: Uint8Array | string): Effect.Effect<void, Quitting | ResetWhileWaiting> =>
         Effect.suspend(() => {
           const framed = frames(chunk)
+          if (Either.isEither(framed)) {
+            metrics.message(kindLabel(framed))
+            return Effect.zipRight(lineArrived, onLines([framed]))
+          }
           if (framed.length === 0) return Effect.void
           const inputs: Array<Input> = []
           for (const frame of framed) {
             const input = toInput(frame)
-            if (input !== undefined) inputs.push(input)
+            if (input !== undefined) {
+              metrics.message(kindLabel(input))
+              inputs.push(input)
+            }
           }
           return inputs.length === 0 ? lineArrived : Effect.zipRight(lineArrived, onLines(inputs))
         })
@@ -210,3 +254,4 @@ export const handle =
         Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logWarning("connection failed", cause)
       )
     )
+}
