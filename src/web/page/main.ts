@@ -68,6 +68,8 @@ const state = {
   /** The room to enter (again) on connecting. */
   wantedRoom: storage.get("room") ?? "lobby",
   members: [] as Array<string>,
+  /** The rooms as the server last listed them. */
+  rooms: [] as ReadonlyArray<{ readonly room: string; readonly members: number }>,
   /** The last number seen in each room, so a reconnect's history shows only what was missed. */
   lastSeq: new Map<string, number>(),
   /** Reconnect attempts since the last good connection. */
@@ -268,12 +270,18 @@ const renderMembers = (): void => {
 const setMembers = (members: ReadonlyArray<string>): void => {
   state.members = [...members].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()))
   renderMembers()
+  renderRooms()
 }
 
-const renderRooms = (rooms: ReadonlyArray<{ readonly room: string; readonly members: number }>): void => {
-  const list = rooms.some((r) => r.room.toLowerCase() === state.room?.toLowerCase()) || state.room === undefined
-    ? rooms
-    : [...rooms, { room: state.room, members: state.members.length }]
+/** The rooms listed last, with our own room's count as we see it now (it changes between listings). */
+const renderRooms = (): void => {
+  const current = state.room?.toLowerCase()
+  const listed = state.rooms.map((r) => r.room.toLowerCase() === current ? { ...r, members: state.members.length } : r)
+  const list = state.room === undefined || listed.some((r) => r.room.toLowerCase() === current)
+    ? listed
+    : [...listed, { room: state.room, members: state.members.length }].sort((a, b) =>
+      a.room.toLowerCase().localeCompare(b.room.toLowerCase())
+    )
   ui.roomList.replaceChildren(
     ...list.map(({ members, room }) => {
       const item = el("li")
@@ -400,7 +408,8 @@ const handle = (message: ServerMessage): void => {
       showMemberNotice(`${message.nick} is now ${message.to}`)
       return
     case "rooms":
-      renderRooms(message.rooms)
+      state.rooms = message.rooms
+      renderRooms()
       if (state.typedRooms > 0) {
         state.typedRooms -= 1
         showNotice(
