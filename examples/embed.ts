@@ -5,7 +5,7 @@
  *   node --import tsx examples/embed.ts     (or compile it with your app)
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { ChatServer, Hub } from "chat"
+import { ChatTcp, Hub } from "chat"
 import { Effect, Layer, Schedule } from "effect"
 
 /** Your app: here, a service that logs who is online every minute. */
@@ -21,7 +21,7 @@ const Census = Layer.scopedDiscard(
 )
 
 /** The chat server over TCP, with your options; the Hub it provides is yours to use. */
-export const Chat = ChatServer.layerTcp({ host: "127.0.0.1", port: 8888, history: 100, idleTimeout: "30m" })
+export const Chat = ChatTcp.layer({ host: "127.0.0.1", port: 8888, history: 100, idleTimeout: "30m" })
 
 export const App = Census.pipe(Layer.provide(Chat))
 

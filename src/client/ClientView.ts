@@ -2,64 +2,34 @@
  * What `chat connect` shows at a terminal, and what it learns from what it
  * receives. Pure.
  *
- * - `classify` tells the six kinds of line of PROTOCOL.md apart.
- * - `track` follows your nick, your room and the nicks seen in it from the
- *   server's notices, for the prompt and for Tab completion.
+ * - `classify` reads a line with the line protocol's own reader
+ *   (`LineProtocol.read`), so a change of wording cannot break the client
+ *   silently.
+ * - `track` follows your nick, your room and the nicks seen in it from what
+ *   the server's notices say, for the prompt and for Tab completion.
  * - `render` styles a line: notices subdued, errors red, actions and private
  *   messages set apart, each nick in a colour of its own.
  * - `echo` is the line the server does not send back: your own message.
  */
-import { Data, Either, Option } from "effect"
+import { Either, Option } from "effect"
 import * as LineProtocol from "../protocol/line/LineProtocol.js"
 import type { Spans, Style } from "./StyledText.js"
 import { span } from "./StyledText.js"
 
-export type Received = Data.TaggedEnum<{
-  /** `<NICK> TEXT` */
-  Message: { readonly nick: string; readonly text: string }
-  /** `* NICK TEXT` */
-  Action: { readonly nick: string; readonly text: string }
-  /** `[pm] <NICK> TEXT` */
-  PrivateReceived: { readonly from: string; readonly text: string }
-  /** `[pm -> NICK] TEXT` */
-  PrivateSent: { readonly to: string; readonly text: string }
-  /** `*** TEXT` */
-  Notice: { readonly text: string }
-  /** `! TEXT` */
-  Error: { readonly text: string }
-  /** Anything else: not from a server that speaks PROTOCOL.md. */
-  Other: { readonly text: string }
-}>
-export const Received = Data.taggedEnum<Received>()
+/** A line from the server as what it says: the line protocol's own reading (`LineProtocol.read`). */
+export type Received = LineProtocol.ServerLine
+export const Received = LineProtocol.ServerLine
 
 /** Tabs become blanks and other control characters go. */
 const printable = (text: string): string => text.replace(/\t/g, " ").replace(/\p{Cc}/gu, "")
 
-const messageLine = /^<([^ >]+)> (.*)$/s
-const actionLine = /^\* ([^ ]+) (.*)$/s
-const privateReceivedLine = /^\[pm\] <([^ >]+)> (.*)$/s
-const privateSentLine = /^\[pm -> ([^ \]]+)\] (.*)$/s
-
 /**
- * The kind of a line the server sent, by its first characters. The line is
- * made printable first, whole: whatever a server sends (PROTOCOL.md forbids
- * control characters, but the client cannot know what it talks to), no nick,
- * room or text taken from it can move the cursor or restyle the screen.
+ * What a line the server sent says. The line is made printable first,
+ * whole: whatever a server sends (PROTOCOL.md forbids control characters,
+ * but the client cannot know what it talks to), no nick, room or text taken
+ * from it can move the cursor or restyle the screen.
  */
-export const classify = (received: string): Received => {
-  const line = printable(received)
-  if (line.startsWith("*** ")) return Received.Notice({ text: line.slice(4) })
-  if (line.startsWith("! ")) return Received.Error({ text: line.slice(2) })
-  let match = privateReceivedLine.exec(line)
-  if (match !== null) return Received.PrivateReceived({ from: match[1]!, text: match[2]! })
-  match = privateSentLine.exec(line)
-  if (match !== null) return Received.PrivateSent({ to: match[1]!, text: match[2]! })
-  match = actionLine.exec(line)
-  if (match !== null) return Received.Action({ nick: match[1]!, text: match[2]! })
-  match = messageLine.exec(line)
-  if (match !== null) return Received.Message({ nick: match[1]!, text: match[2]! })
-  return Received.Other({ text: line })
-}
+export const classify = (received: string): Received => LineProtocol.read(printable(received))
 
 // ---------------------------------------------------------------------------
 // What the client knows of its session
@@ -90,54 +60,42 @@ const withoutName = (names: ReadonlyArray<string>, name: string): ReadonlyArray<
 const renamed = (names: ReadonlyArray<string>, from: string, to: string): ReadonlyArray<string> =>
   names.some((n) => sameName(n, from)) ? withName(withoutName(names, from), to) : names
 
-const welcomeNotice = /^welcome to chat, you are (\S+) in #(\S+) \(\d+ here\)$/
-const youAreNowNotice = /^you are now (\S+)$/
-const youJoinedNotice = /^joined #(\S+) \(\d+ here: (.*)\)$/
-const whoNotice = /^in #(\S+): (.*)$/
-const memberJoinedNotice = /^(\S+) joined #\S+$/
-const memberLeftNotice = /^(\S+) left #\S+ \(.*\)$/
-const renamedNotice = /^(\S+) is now (\S+)$/
-
-const names = (list: string): ReadonlyArray<string> => list.split(", ").filter((name) => name !== "")
-
-const trackNotice = (session: Session, text: string): Session => {
-  let match = welcomeNotice.exec(text)
-  if (match !== null) {
-    return { ...session, nick: Option.some(match[1]!), room: Option.some(match[2]!), members: [match[1]!] }
-  }
-  match = youAreNowNotice.exec(text)
-  if (match !== null) {
-    const nick = match[1]!
-    const members = Option.match(session.nick, {
-      onNone: () => withName(session.members, nick),
-      onSome: (old) => renamed(session.members, old, nick)
-    })
-    return { ...session, nick: Option.some(nick), members }
-  }
-  match = youJoinedNotice.exec(text)
-  if (match !== null) return { ...session, room: Option.some(match[1]!), members: names(match[2]!) }
-  match = whoNotice.exec(text)
-  if (match !== null) return { ...session, room: Option.some(match[1]!), members: names(match[2]!) }
-  match = memberJoinedNotice.exec(text)
-  if (match !== null) return { ...session, members: withName(session.members, match[1]!) }
-  match = memberLeftNotice.exec(text)
-  if (match !== null) return { ...session, members: withoutName(session.members, match[1]!) }
-  match = renamedNotice.exec(text)
-  if (match !== null) {
-    return {
-      ...session,
-      members: renamed(session.members, match[1]!, match[2]!),
-      contacts: renamed(session.contacts, match[1]!, match[2]!)
+const trackNotice = (session: Session, fact: LineProtocol.NoticeFact): Session => {
+  switch (fact._tag) {
+    case "Welcome":
+      return { ...session, nick: Option.some(fact.nick), room: Option.some(fact.room), members: [fact.nick] }
+    case "Registered":
+      return { ...session, nick: Option.some(fact.nick), members: [fact.nick] }
+    case "NickChanged": {
+      const members = Option.match(session.nick, {
+        onNone: () => withName(session.members, fact.nick),
+        onSome: (old) => renamed(session.members, old, fact.nick)
+      })
+      return { ...session, nick: Option.some(fact.nick), members }
     }
+    case "Entered":
+    case "WhoList":
+      return { ...session, room: Option.some(fact.room), members: fact.members }
+    case "MemberJoined":
+      return { ...session, members: withName(session.members, fact.nick) }
+    case "MemberLeft":
+      return { ...session, members: withoutName(session.members, fact.nick) }
+    case "Renamed":
+      return {
+        ...session,
+        members: renamed(session.members, fact.from, fact.to),
+        contacts: renamed(session.contacts, fact.from, fact.to)
+      }
+    default:
+      return session
   }
-  return session
 }
 
 /** What a received line tells about the session. */
 export const track = (session: Session, received: Received): Session => {
   switch (received._tag) {
     case "Notice":
-      return trackNotice(session, received.text)
+      return trackNotice(session, received.fact)
     case "Message":
     case "Action":
       return { ...session, members: withName(session.members, received.nick) }
@@ -206,11 +164,19 @@ export const whyClosed = (last: Option.Option<Received>): string =>
   Option.match(last, {
     onNone: () => "the server closed the connection",
     onSome: (received) => {
-      if (received._tag === "Notice" && received.text === "server shutting down") return "server shutting down"
-      if (received._tag === "Notice" && received.text.startsWith("disconnected: ")) return received.text
-      if (received._tag === "Notice" && received.text === "bye") return "you quit"
-      if (received._tag === "Error" && received.text === "server full") return "server full"
-      return "the server closed the connection"
+      const fact = received._tag === "Notice" || received._tag === "Error" ? received.fact._tag : undefined
+      switch (fact) {
+        case "ShuttingDown":
+          return "server shutting down"
+        case "IdleTimeout":
+          return received.text
+        case "Bye":
+          return "you quit"
+        case "ServerFull":
+          return "server full"
+        default:
+          return "the server closed the connection"
+      }
     }
   })
 
@@ -307,7 +273,8 @@ export const render = (received: Received, session: Session): Rendered => {
 }
 
 /** A line of the client's own (reconnecting, reconnected), styled as a notice. */
-export const info = (text: string): Rendered => render(Received.Notice({ text }), initial)
+export const info = (text: string): Rendered =>
+  render(Received.Notice({ text, fact: LineProtocol.NoticeFact.Unknown() }), initial)
 
 /** `[alice #lobby] > `, or `[alice #lobby offline] > ` while reconnecting. */
 export const prompt = (session: Session, online: boolean): Spans => {

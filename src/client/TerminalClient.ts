@@ -69,8 +69,7 @@ const Event = Data.taggedEnum<Event>()
 
 /** The notices that open every connection; after a reconnection they are not shown again. */
 const isGreeting = (received: ClientView.Received): boolean =>
-  received._tag === "Notice" &&
-  (received.text.startsWith("welcome to chat, ") || received.text.startsWith("type /help"))
+  received._tag === "Notice" && (received.fact._tag === "Welcome" || received.fact._tag === "HelpHint")
 
 /** What a new connection sends to take back your nick and room, and those in words. */
 const restore = (session: ClientView.Session): { readonly commands: Array<string>; readonly what: string } => {

@@ -6,7 +6,7 @@
  * The types that cross a node's boundary (to Redis, to a browser) are
  * Schemas, so they can be encoded; the rest are plain types.
  */
-import { Brand, Either, Schema } from "effect"
+import { Brand, Data, Either, Schema } from "effect"
 
 /** Identifies one connection for its whole life, even across renames, unique across the cluster. */
 export type ClientId = number
@@ -62,7 +62,7 @@ export const guestNumber = (key: NameKey): number | undefined => {
 // ---------------------------------------------------------------------------
 // Why a connection ends: not an error.
 
-export const DisconnectReason = Schema.Union(
+export const DisconnectReasonSchema = Schema.Union(
   /** The client quit, maybe with a reason. */
   Schema.TaggedStruct("Quit", { message: Schema.UndefinedOr(Schema.String) }),
   /** End of stream, a reset, or any socket error. */
@@ -76,17 +76,19 @@ export const DisconnectReason = Schema.Union(
   /** Its node died (in a cluster): another node released it. */
   Schema.TaggedStruct("ConnectionLost", {})
 )
-export type DisconnectReason = typeof DisconnectReason.Type
+export type DisconnectReason = typeof DisconnectReasonSchema.Type
+/** Constructors: `DisconnectReason.Quit({ message })`, `DisconnectReason.Idle()`. */
+export const DisconnectReason = Data.taggedEnum<DisconnectReason>()
 
 /** Why someone left a room: they disconnected, moved to another room, or left it alone. */
-export const LeaveReason = Schema.Union(
-  DisconnectReason,
+export const LeaveReasonSchema = Schema.Union(
+  DisconnectReasonSchema,
   /** The line protocol's `/join`: one room at a time. */
   Schema.TaggedStruct("Moved", { to: RoomNameSchema }),
   /** Left this room only (IRC's `PART`). */
   Schema.TaggedStruct("Parted", { message: Schema.UndefinedOr(Schema.String) })
 )
-export type LeaveReason = typeof LeaveReason.Type
+export type LeaveReason = typeof LeaveReasonSchema.Type
 
 export const quit = (message: string | undefined): DisconnectReason => ({ _tag: "Quit", message })
 export const closed: DisconnectReason = { _tag: "Closed" }

@@ -9,7 +9,8 @@
  * member, on every node, sees a room's events in that order.
  */
 import { Schema } from "effect"
-import { ClientId, DisconnectReason, LeaveReason, NickSchema, RoomNameSchema, UserError } from "./Domain.js"
+import type { DisconnectReason } from "./Domain.js"
+import { ClientId, DisconnectReasonSchema, LeaveReasonSchema, NickSchema, RoomNameSchema, UserError } from "./Domain.js"
 
 const roomEvent = {
   /** The client it is about. */
@@ -28,7 +29,7 @@ export class Acted extends Schema.TaggedClass<Acted>()("Acted", { ...roomEvent, 
 /** The client entered the room. */
 export class Joined extends Schema.TaggedClass<Joined>()("Joined", roomEvent) {}
 /** The client left the room, and why. */
-export class Left extends Schema.TaggedClass<Left>()("Left", { ...roomEvent, reason: LeaveReason }) {}
+export class Left extends Schema.TaggedClass<Left>()("Left", { ...roomEvent, reason: LeaveReasonSchema }) {}
 /** The client, a member of the room, took the nick `to` (`nick` is the old one). */
 export class Renamed extends Schema.TaggedClass<Renamed>()("Renamed", { ...roomEvent, to: NickSchema }) {}
 
@@ -96,7 +97,7 @@ export type Reply = typeof Reply.Type
 export class Replied extends Schema.TaggedClass<Replied>()("Replied", {
   client: ClientId,
   replies: Schema.Array(Reply),
-  close: Schema.UndefinedOr(DisconnectReason)
+  close: Schema.UndefinedOr(DisconnectReasonSchema)
 }) {}
 
 export const Event = Schema.Union(Said, Acted, Joined, Left, Renamed, Whispered, Replied)

@@ -30,6 +30,12 @@ export interface Fanout {
   /** Forgets a client. */
   readonly remove: (id: ClientId) => void
   readonly deliver: (event: Event) => void
+  /**
+   * Delivers events in order, as `deliver` would one by one, except that a
+   * run of one client's consecutive messages in one room is rendered and
+   * written as one: a burst costs each member one write, not one per line.
+   */
+  readonly deliverAll: (events: ReadonlyArray<Event>) => void
   readonly find: (id: ClientId) => Recipient | undefined
   /** Every client registered here. */
   readonly recipients: () => IterableIterator<Recipient>
@@ -55,9 +61,30 @@ export const make = (): Fanout => {
   }
 
   /** Writes a room event to its members but the one it is about, rendered once per protocol. */
-  const toRoom = (event: RoomEvent, room: NameKey): void => {
+  const toRoom = (event: RoomEvent, room: NameKey): void => toRoomRun([event], 0, 1, room)
+
+  /**
+   * Writes `events[from..to)`, room events about one client in one room, to
+   * the room's other members: each protocol renders the run once, and each
+   * member gets it in one write.
+   */
+  const renderRun = (render: Render, events: ReadonlyArray<Event>, from: number, to: number): Rendered | undefined => {
+    if (to - from === 1) return render.roomEvent(events[from] as RoomEvent)
+    let text = ""
+    let count = 0
+    for (let i = from; i < to; i++) {
+      const rendered = render.roomEvent(events[i] as RoomEvent)
+      if (rendered === undefined) continue
+      text += rendered.text
+      count += rendered.count
+    }
+    return count === 0 ? undefined : { text, count }
+  }
+
+  const toRoomRun = (events: ReadonlyArray<Event>, from: number, to: number, room: NameKey): void => {
     const members = rooms.get(room)
     if (members === undefined) return
+    const event = events[from] as RoomEvent
     const canWait = isNoticeAboutOthers(event)
     // Nearly always one protocol per room; a second one renders on a miss.
     let lastRender: Render | undefined
@@ -70,13 +97,13 @@ export const make = (): Fanout => {
         rendered = last
       } else if (lastRender === undefined) {
         lastRender = member.render
-        rendered = last = member.render.roomEvent(event)
+        rendered = last = renderRun(member.render, events, from, to)
       } else {
         others ??= new Map()
         if (others.has(member.render)) {
           rendered = others.get(member.render)
         } else {
-          rendered = member.render.roomEvent(event)
+          rendered = renderRun(member.render, events, from, to)
           others.set(member.render, rendered)
         }
       }
@@ -118,6 +145,23 @@ export const make = (): Fanout => {
     }
   }
 
+  /** Whether `b` may share a write with `a`: one client's messages in one room, back to back. */
+  const sameRun = (a: Event, b: Event): boolean =>
+    (b._tag === "Said" || b._tag === "Acted") && (a._tag === "Said" || a._tag === "Acted") &&
+    a.client === b.client && a.room === b.room
+
+  const deliverAll = (events: ReadonlyArray<Event>): void => {
+    let i = 0
+    while (i < events.length) {
+      const first = events[i]!
+      let end = i + 1
+      while (end < events.length && sameRun(first, events[end]!)) end++
+      if (end - i > 1) toRoomRun(events, i, end, keyOf((first as RoomEvent).room))
+      else deliver(first)
+      i = end
+    }
+  }
+
   const write = (recipient: Recipient, rendered: Rendered): void => {
     if (rendered.count > 0) recipient.sink.write(rendered.text, rendered.count)
   }
@@ -137,6 +181,7 @@ export const make = (): Fanout => {
     add,
     remove,
     deliver,
+    deliverAll,
     find: (id) => clients.get(id),
     recipients: () => clients.values(),
     size: () => clients.size

@@ -22,7 +22,7 @@ import { Deferred, Effect, Exit, Option } from "effect"
 import type { Input } from "../domain/Command.js"
 import type { ClientId, DisconnectReason, Nick, NickTaken, RoomName } from "../domain/Domain.js"
 import { closed, shuttingDown as shuttingDownReason } from "../domain/Domain.js"
-import type { Render, Reply, Sink } from "../domain/Event.js"
+import type { Event, Render, Reply, Sink } from "../domain/Event.js"
 import type { BackplaneError } from "./Backplane.js"
 import { Backplane } from "./Backplane.js"
 import * as Fanout from "./Fanout.js"
@@ -68,15 +68,14 @@ export class Hub extends Effect.Service<Hub>()("chat/Hub", {
     }
 
     const events = yield* backplane.subscribe
-    yield* events.takeAll.pipe(
-      Effect.map((batches) => {
-        for (const batch of batches) {
-          for (const event of batch) fanout.deliver(event)
-        }
-      }),
-      Effect.forever,
-      Effect.forkScoped
-    )
+    const deliverAll = (batches: ReadonlyArray<ReadonlyArray<Event>>) =>
+      Effect.sync(() => {
+        fanout.deliverAll(batches.length === 1 ? batches[0]! : batches.flat())
+      }).pipe(
+        // A bug in delivering one batch must not stop the node delivering the next: logged, not swallowed.
+        Effect.catchAllDefect((defect) => Effect.logError("could not deliver events", defect))
+      )
+    yield* events.takeAll.pipe(Effect.flatMap(deliverAll), Effect.forever, Effect.forkScoped)
 
     const sayGoodbye = (sink: Sink, render: Render): void => {
       const rendered = render.replies(shuttingDownReply)

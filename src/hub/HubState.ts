@@ -368,17 +368,20 @@ const join = (
   if (client.rooms.includes(key)) {
     return Either.left(new AlreadyInRoom({ room: roomAt(state, key).name }))
   }
+  const existing = HashMap.get(state.rooms, key)
   // The history as it was before the newcomer: what the room said without it.
-  const history = Option.match(HashMap.get(state.rooms, key), {
+  const history = Option.match(existing, {
     onNone: () => [],
     onSome: (room) => Room.recent(room, state.limits.history)
   })
+  // An existing room keeps the case it was created with.
+  const to = Option.match(existing, { onNone: () => name, onSome: (room) => room.name })
   let current = state
   let moving = client
   const events: Array<Event> = []
   if (alone) {
     for (const from of client.rooms) {
-      const [next, moved, left] = leaveRoom(current, moving, from, { _tag: "Moved", to: name })
+      const [next, moved, left] = leaveRoom(current, moving, from, { _tag: "Moved", to })
       current = next
       moving = moved
       events.push(left)

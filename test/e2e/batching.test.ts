@@ -7,7 +7,7 @@
  */
 import { Effect } from "effect"
 import * as Net from "node:net"
-import { afterEach, describe, expect, it } from "vitest"
+import { afterEach, assert, describe, it } from "vitest"
 import * as DirectWrite from "../../src/socket/DirectWrite.js"
 import * as SocketTcp from "../../src/socket/SocketTcp.js"
 
@@ -53,8 +53,8 @@ const connectedPair = async (batching: SocketTcp.Batching) => {
 describe("SocketTcp writes", () => {
   it("sends what one turn writes as one chunk, in order", async () => {
     const { direct, received } = await connectedPair(SocketTcp.makeBatching())
-    for (const line of ["<a> one\n", "<b> two\n", "<a> three\n"]) expect(direct.write(line, false)).toBe("ok")
-    expect(await received("<a> one\n<b> two\n<a> three\n")).toEqual(["<a> one\n<b> two\n<a> three\n"])
+    for (const line of ["<a> one\n", "<b> two\n", "<a> three\n"]) assert.strictEqual(direct.write(line, false), "ok")
+    assert.deepStrictEqual(await received("<a> one\n<b> two\n<a> three\n"), ["<a> one\n<b> two\n<a> three\n"])
   })
 
   it("lets notices wait, over several turns, to go out together", async () => {
@@ -64,7 +64,7 @@ describe("SocketTcp writes", () => {
     await new Promise((resolve) => setImmediate(resolve))
     await new Promise((resolve) => setImmediate(resolve))
     direct.write("*** y joined #lobby\n", true)
-    expect(await received("*** x joined #lobby\n*** y joined #lobby\n")).toEqual([
+    assert.deepStrictEqual(await received("*** x joined #lobby\n*** y joined #lobby\n"), [
       "*** x joined #lobby\n*** y joined #lobby\n"
     ])
   })
@@ -75,13 +75,13 @@ describe("SocketTcp writes", () => {
     await new Promise((resolve) => setImmediate(resolve))
     direct.write("<x> hi\n", false)
     // Well before the minute the notice could wait.
-    expect(await received("*** x joined #lobby\n<x> hi\n")).toEqual(["*** x joined #lobby\n<x> hi\n"])
+    assert.deepStrictEqual(await received("*** x joined #lobby\n<x> hi\n"), ["*** x joined #lobby\n<x> hi\n"])
   })
 
   it("sends at once past the size bound", async () => {
     const { direct, received } = await connectedPair(SocketTcp.makeBatching({ flushAt: 10, noticeDelayMillis: 60_000 }))
     direct.write("*** a long notice\n", true)
-    expect(await received("*** a long notice\n")).toEqual(["*** a long notice\n"])
+    assert.deepStrictEqual(await received("*** a long notice\n"), ["*** a long notice\n"])
   })
 
   // The writer asks to wait for a drain only after a write said "full", and
@@ -98,9 +98,9 @@ describe("SocketTcp writes", () => {
       sent += chunk
       full = direct.write(chunk, false) === "full"
     }
-    expect(full).toBe(true)
+    assert.strictEqual(full, true)
     peer.resume()
-    expect((await received(sent)).join("")).toBe(sent)
+    assert.strictEqual((await received(sent)).join(""), sent)
     await new Promise((resolve) => setImmediate(resolve))
     await Effect.runPromise(direct.drained)
   })

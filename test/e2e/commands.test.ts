@@ -1,14 +1,14 @@
 /**
  * PROTOCOL.md, "Commands": every command, every error text, exactly.
  */
-import { afterAll, afterEach, describe, expect, it } from "vitest"
+import { afterAll, afterEach, assert, describe, it } from "vitest"
 import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
 import { sharedServer, stopAllProcesses, stopTestProcesses } from "../support/ServerProcess.js"
 
 afterEach(async () => {
   destroyAllClients()
   await stopTestProcesses()
-  expect(takeStrayLines()).toEqual([])
+  assert.deepStrictEqual(takeStrayLines(), [])
 })
 afterAll(stopAllProcesses)
 
@@ -26,14 +26,14 @@ const rename = async (
   others: ReadonlyArray<LineClient>
 ) => {
   client.send(`/nick ${nick}`)
-  expect(await client.line()).toBe(`*** you are now ${nick}`)
-  for (const other of others) expect(await other.line()).toBe(`*** ${client.nick} is now ${nick}`)
+  assert.strictEqual(await client.line(), `*** you are now ${nick}`)
+  for (const other of others) assert.strictEqual(await other.line(), `*** ${client.nick} is now ${nick}`)
 }
 
 /** Sends `line` and expects exactly `reply` as the next line. */
 const expectReply = async (client: LineClient, line: string, reply: string) => {
   client.send(line)
-  expect(await client.line()).toBe(reply)
+  assert.strictEqual(await client.line(), reply)
 }
 
 describe("/nick", () => {
@@ -41,12 +41,12 @@ describe("/nick", () => {
     const { all: [alice, bob] } = await clients(2)
     await rename(alice!, "alice", [bob!])
     bob!.send("/who")
-    expect(await bob!.line()).toBe("*** in #lobby: alice, guest-2")
+    assert.strictEqual(await bob!.line(), "*** in #lobby: alice, guest-2")
     alice!.send("hi")
-    expect(await bob!.line()).toBe("<alice> hi")
+    assert.strictEqual(await bob!.line(), "<alice> hi")
     alice!.send("/nick Alice_2-x")
-    expect(await alice!.line()).toBe("*** you are now Alice_2-x")
-    expect(await bob!.line()).toBe("*** alice is now Alice_2-x")
+    assert.strictEqual(await alice!.line(), "*** you are now Alice_2-x")
+    assert.strictEqual(await bob!.line(), "*** alice is now Alice_2-x")
   })
 
   it("refuses invalid nicks: NAME is the whole rest of the line", async () => {
@@ -62,8 +62,8 @@ describe("/nick", () => {
     await expectReply(alice!, `/nick a${"b".repeat(24)}`, invalid(`a${"b".repeat(24)}`))
     await expectReply(alice!, `/nick a${"b".repeat(23)}`, `*** you are now a${"b".repeat(23)}`)
     await expectReply(alice!, "/nick Z", "*** you are now Z")
-    expect(await bob!.line()).toBe(`*** guest-1 is now a${"b".repeat(23)}`)
-    expect(await bob!.line()).toBe(`*** a${"b".repeat(23)} is now Z`)
+    assert.strictEqual(await bob!.line(), `*** guest-1 is now a${"b".repeat(23)}`)
+    assert.strictEqual(await bob!.line(), `*** a${"b".repeat(23)} is now Z`)
   })
 
   it("usage without NAME", async () => {
@@ -77,7 +77,7 @@ describe("/nick", () => {
     await rename(alice!, "alice", [bob!])
     await expectReply(bob!, "/nick alice", "! nick alice is taken")
     await expectReply(bob!, "/nick guest-1x", "*** you are now guest-1x")
-    expect(await alice!.line()).toBe("*** guest-2 is now guest-1x")
+    assert.strictEqual(await alice!.line(), "*** guest-2 is now guest-1x")
     await expectReply(alice!, "/nick guest-1x", "! nick guest-1x is taken")
   })
 
@@ -93,13 +93,13 @@ describe("/nick", () => {
     await rename(alice!, "alice", [bob!])
     // guest-1 is free again; `GUEST-1` takes it, so newcomers skip it.
     await expectReply(bob!, "/nick GUEST-1", "*** you are now GUEST-1")
-    expect(await alice!.line()).toBe("*** guest-2 is now GUEST-1")
+    assert.strictEqual(await alice!.line(), "*** guest-2 is now GUEST-1")
     alice!.send("/nick guest-1")
-    expect(await alice!.line()).toMatch(/^! nick (guest|GUEST)-1 is taken$/)
+    assert.match(await alice!.line(), /^! nick (guest|GUEST)-1 is taken$/)
     const third = await LineClient.join(server.port)
-    expect(third.nick).toBe("guest-2")
+    assert.strictEqual(third.nick, "guest-2")
     const fourth = await LineClient.join(server.port)
-    expect(fourth.nick).toBe("guest-3")
+    assert.strictEqual(fourth.nick, "guest-3")
   })
 })
 
@@ -107,31 +107,31 @@ describe("/join", () => {
   it("moves you: the old room hears `left (joined #ROOM)`, the new one `joined`", async () => {
     const { all: [alice, bob, carol] } = await clients(3)
     await expectReply(carol!, "/join dev", "*** joined #dev (1 here: guest-3)")
-    expect(await alice!.line()).toBe("*** guest-3 left #lobby (joined #dev)")
-    expect(await bob!.line()).toBe("*** guest-3 left #lobby (joined #dev)")
+    assert.strictEqual(await alice!.line(), "*** guest-3 left #lobby (joined #dev)")
+    assert.strictEqual(await bob!.line(), "*** guest-3 left #lobby (joined #dev)")
 
     await rename(alice!, "alice", [bob!])
     await expectReply(alice!, "/join #dev", "*** joined #dev (2 here: alice, guest-3)")
-    expect(await bob!.line()).toBe("*** alice left #lobby (joined #dev)")
-    expect(await carol!.line()).toBe("*** alice joined #dev")
+    assert.strictEqual(await bob!.line(), "*** alice left #lobby (joined #dev)")
+    assert.strictEqual(await carol!.line(), "*** alice joined #dev")
 
     // Messages now stay in #dev.
     alice!.send("in dev")
-    expect(await carol!.line()).toBe("<alice> in dev")
+    assert.strictEqual(await carol!.line(), "<alice> in dev")
     bob!.send("in lobby")
     alice!.send("/who")
-    expect(await alice!.line()).toBe("*** in #dev: alice, guest-3")
+    assert.strictEqual(await alice!.line(), "*** in #dev: alice, guest-3")
     carol!.send("/who")
-    expect(await carol!.line()).toBe("*** in #dev: alice, guest-3")
+    assert.strictEqual(await carol!.line(), "*** in #dev: alice, guest-3")
     await expectReply(bob!, "/who", "*** in #lobby: guest-2")
   })
 
   it("keeps the room's case and finds it without regard to case", async () => {
     const { all: [alice, bob] } = await clients(2)
     await expectReply(alice!, "/join Dev_Team-2", "*** joined #Dev_Team-2 (1 here: guest-1)")
-    expect(await bob!.line()).toBe("*** guest-1 left #lobby (joined #Dev_Team-2)")
+    assert.strictEqual(await bob!.line(), "*** guest-1 left #lobby (joined #Dev_Team-2)")
     await expectReply(bob!, "/join #dev_team-2", "*** joined #Dev_Team-2 (2 here: guest-1, guest-2)")
-    expect(await alice!.line()).toBe("*** guest-2 joined #Dev_Team-2")
+    assert.strictEqual(await alice!.line(), "*** guest-2 joined #Dev_Team-2")
     await expectReply(bob!, "/join DEV_TEAM-2", "! you are already in #Dev_Team-2")
   })
 
@@ -205,21 +205,21 @@ describe("/msg", () => {
     await rename(alice!, "alice", [bob!, carol!])
     await rename(bob!, "bob", [alice!, carol!])
     alice!.send("/msg BOB hi")
-    expect(await bob!.line()).toBe("[pm] <alice> hi")
-    expect(await alice!.line()).toBe("[pm -> bob] hi")
+    assert.strictEqual(await bob!.line(), "[pm] <alice> hi")
+    assert.strictEqual(await alice!.line(), "[pm -> bob] hi")
     alice!.send("/msg bob hello there, bob ")
-    expect(await bob!.line()).toBe("[pm] <alice> hello there, bob")
-    expect(await alice!.line()).toBe("[pm -> bob] hello there, bob")
+    assert.strictEqual(await bob!.line(), "[pm] <alice> hello there, bob")
+    assert.strictEqual(await alice!.line(), "[pm -> bob] hello there, bob")
     await carol!.expectNoLine(150)
   })
 
   it("reaches a nick in another room", async () => {
     const { all: [alice, bob] } = await clients(2)
     await expectReply(bob!, "/join dev", "*** joined #dev (1 here: guest-2)")
-    expect(await alice!.line()).toBe("*** guest-2 left #lobby (joined #dev)")
+    assert.strictEqual(await alice!.line(), "*** guest-2 left #lobby (joined #dev)")
     alice!.send("/msg guest-2 over there?")
-    expect(await bob!.line()).toBe("[pm] <guest-1> over there?")
-    expect(await alice!.line()).toBe("[pm -> guest-2] over there?")
+    assert.strictEqual(await bob!.line(), "[pm] <guest-1> over there?")
+    assert.strictEqual(await alice!.line(), "[pm -> guest-2] over there?")
   })
 
   it("errors: no such nick, usage", async () => {
@@ -236,9 +236,9 @@ describe("/me", () => {
     const { all: [alice, bob] } = await clients(2)
     await rename(alice!, "alice", [bob!])
     alice!.send("/me waves at everyone")
-    expect(await bob!.line()).toBe("* alice waves at everyone")
+    assert.strictEqual(await bob!.line(), "* alice waves at everyone")
     alice!.send("/who")
-    expect(await alice!.line()).toBe("*** in #lobby: alice, guest-2")
+    assert.strictEqual(await alice!.line(), "*** in #lobby: alice, guest-2")
   })
 
   it("usage without TEXT", async () => {
@@ -252,14 +252,14 @@ describe("/quit", () => {
   it("says `*** bye` and closes", async () => {
     const { all: [alice] } = await clients(1)
     alice!.send("/quit")
-    expect(await alice!.closed()).toEqual(["*** bye"])
+    assert.deepStrictEqual(await alice!.closed(), ["*** bye"])
   })
 
   it("reads nothing after /quit", async () => {
     const { all: [alice, bob] } = await clients(2)
     alice!.send("/quit see you\nnot relayed")
-    expect(await alice!.closed()).toEqual(["*** bye"])
-    expect(await bob!.line()).toBe("*** guest-1 left #lobby (quit: see you)")
+    assert.deepStrictEqual(await alice!.closed(), ["*** bye"])
+    assert.strictEqual(await bob!.line(), "*** guest-1 left #lobby (quit: see you)")
     await bob!.expectNoLine(150)
   })
 })
@@ -271,7 +271,7 @@ describe("/help", () => {
     alice!.send("/who")
     const lines = await alice!.until((line) => line.startsWith("*** in #"))
     const help = lines.slice(0, -1)
-    for (const line of help) expect(line).toMatch(/^\*\*\* /)
+    for (const line of help) assert.match(line, /^\*\*\* /)
     const syntax = [
       "/nick NAME",
       "/join ROOM",
@@ -283,7 +283,7 @@ describe("/help", () => {
       "/help"
     ]
     for (const command of syntax) {
-      expect(help.filter((line) => line.startsWith(`*** ${command}`)), command).toHaveLength(1)
+      assert.lengthOf(help.filter((line) => line.startsWith(`*** ${command}`)), 1, command)
     }
   })
 })
@@ -292,30 +292,30 @@ describe("command syntax", () => {
   it("command names are case-insensitive", async () => {
     const { all: [alice, bob] } = await clients(2)
     await expectReply(alice!, "/NICK alice", "*** you are now alice")
-    expect(await bob!.line()).toBe("*** guest-1 is now alice")
+    assert.strictEqual(await bob!.line(), "*** guest-1 is now alice")
     await expectReply(alice!, "/WhO", "*** in #lobby: alice, guest-2")
     await expectReply(alice!, "/Rooms", "*** rooms: #lobby (2)")
     alice!.send("/ME waves")
-    expect(await bob!.line()).toBe("* alice waves")
+    assert.strictEqual(await bob!.line(), "* alice waves")
     alice!.send("/Msg guest-2 psst")
-    expect(await bob!.line()).toBe("[pm] <alice> psst")
-    expect(await alice!.line()).toBe("[pm -> guest-2] psst")
+    assert.strictEqual(await bob!.line(), "[pm] <alice> psst")
+    assert.strictEqual(await alice!.line(), "[pm -> guest-2] psst")
     alice!.send("/HELP")
     const help = await alice!.sync()
-    expect(help.length).toBeGreaterThan(8)
-    expect(help.filter((line) => line.startsWith("*** /nick NAME"))).toHaveLength(1)
+    assert.isAbove(help.length, 8)
+    assert.lengthOf(help.filter((line) => line.startsWith("*** /nick NAME")), 1)
     await expectReply(alice!, "/JOIN dev", "*** joined #dev (1 here: alice)")
-    expect(await bob!.line()).toBe("*** alice left #lobby (joined #dev)")
+    assert.strictEqual(await bob!.line(), "*** alice left #lobby (joined #dev)")
     alice!.send("/QUIT Later")
-    expect(await alice!.closed()).toEqual(["*** bye"])
+    assert.deepStrictEqual(await alice!.closed(), ["*** bye"])
   })
 
   it("`//text` sends the room message `/text`", async () => {
     const { all: [alice, bob] } = await clients(2)
     alice!.send("//shrug not a command")
-    expect(await bob!.line()).toBe("<guest-1> /shrug not a command")
+    assert.strictEqual(await bob!.line(), "<guest-1> /shrug not a command")
     alice!.send("//")
-    expect(await bob!.line()).toBe("<guest-1> /")
+    assert.strictEqual(await bob!.line(), "<guest-1> /")
   })
 
   it("unknown commands", async () => {
@@ -342,9 +342,9 @@ describe("command syntax", () => {
       ]
     ) {
       alice!.send(line)
-      expect(await alice!.line()).toMatch(/^! /)
+      assert.match(await alice!.line(), /^! /)
     }
     alice!.send("still here")
-    expect(await bob!.line()).toBe("<guest-1> still here")
+    assert.strictEqual(await bob!.line(), "<guest-1> still here")
   })
 })

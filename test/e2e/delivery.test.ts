@@ -2,14 +2,14 @@
  * PROTOCOL.md, "Ordering and delivery": one order for every member, each
  * line exactly once, and a slow reader that only ever hurts itself.
  */
-import { afterAll, afterEach, describe, expect, it } from "vitest"
+import { afterAll, afterEach, assert, describe, it } from "vitest"
 import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
 import { sharedServer, startServer, stopAllProcesses, stopTestProcesses } from "../support/ServerProcess.js"
 
 afterEach(async () => {
   destroyAllClients()
   await stopTestProcesses()
-  expect(takeStrayLines()).toEqual([])
+  assert.deepStrictEqual(takeStrayLines(), [])
 })
 afterAll(stopAllProcesses)
 
@@ -86,18 +86,20 @@ describe("ordering", () => {
 
     // Interleaved, not one sender after the other.
     const switches = seenByC.filter((line, i) => i > 0 && line.slice(0, 9) !== seenByC[i - 1]!.slice(0, 9))
-    expect(switches.length).toBeGreaterThan(10)
+    assert.isAbove(switches.length, 10)
     // C sees everything: each line once, each sender's lines in the order sent.
-    expect(seenByC).toHaveLength(2 * count + 2)
-    expect(seenByC.filter((line) => line.startsWith("<guest-1> "))).toEqual(
+    assert.lengthOf(seenByC, 2 * count + 2)
+    assert.deepStrictEqual(
+      seenByC.filter((line) => line.startsWith("<guest-1> ")),
       [...fromA, "a-done"].map((text) => `<guest-1> ${text}`)
     )
-    expect(seenByC.filter((line) => line.startsWith("<guest-2> "))).toEqual(
+    assert.deepStrictEqual(
+      seenByC.filter((line) => line.startsWith("<guest-2> ")),
       [...fromB, "b-done"].map((text) => `<guest-2> ${text}`)
     )
     // A and B see the others' lines in the very order C saw them, and never their own.
-    expect(seenByA).toEqual(seenByC.filter((line) => line.startsWith("<guest-2> ")))
-    expect(seenByB).toEqual(seenByC.filter((line) => line.startsWith("<guest-1> ")))
+    assert.deepStrictEqual(seenByA, seenByC.filter((line) => line.startsWith("<guest-2> ")))
+    assert.deepStrictEqual(seenByB, seenByC.filter((line) => line.startsWith("<guest-1> ")))
 
     await Promise.all([a!.expectNoLine(100), b!.expectNoLine(100), c!.expectNoLine(100)])
   })
@@ -110,15 +112,17 @@ describe("ordering", () => {
     a!.send("/quit done")
     const seenByC = await untilBoth(c!, "*** guest-1 left #lobby (quit: done)", "*** bee is now bea")
     const fromA = seenByC.filter((line) => /^(<guest-1> |\* guest-1 )/.test(line))
-    expect(fromA).toEqual(
+    assert.deepStrictEqual(
+      fromA,
       script.map((text) => text.startsWith("/me ") ? `* guest-1 ${text.slice(4)}` : `<guest-1> ${text}`)
     )
     const seenByB = await untilBoth(b!, "*** guest-1 left #lobby (quit: done)", "*** you are now bea")
     // b sees exactly c's lines from guest-1, in c's order, and its own rename as a reply.
-    expect(seenByB.filter((line) => line.includes("guest-1"))).toEqual(
+    assert.deepStrictEqual(
+      seenByB.filter((line) => line.includes("guest-1")),
       seenByC.filter((line) => line.includes("guest-1"))
     )
-    expect(seenByB.filter((line) => line.startsWith("*** you are now"))).toEqual([
+    assert.deepStrictEqual(seenByB.filter((line) => line.startsWith("*** you are now")), [
       "*** you are now bee",
       "*** you are now bea"
     ])
@@ -150,19 +154,22 @@ describe("a slow reader", () => {
     sender!.send("done")
 
     const seen = await reader!.until((line) => line === "<guest-2> done", 30_000)
-    expect(seen).toContain(leftNotice)
-    expect(seen.filter((line) => line !== leftNotice)).toEqual([...lines, "done"].map((line) => `<guest-2> ${line}`))
-    expect(await sender!.line()).toBe(leftNotice)
+    assert.include(seen, leftNotice)
+    assert.deepStrictEqual(
+      seen.filter((line) => line !== leftNotice),
+      [...lines, "done"].map((line) => `<guest-2> ${line}`)
+    )
+    assert.strictEqual(await sender!.line(), leftNotice)
 
     // The slow reader was disconnected; what it did get is in order.
     slow!.resume()
     const rest = await slow!.closed(20_000)
     const numbers = rest.filter((line) => line.startsWith("<guest-2> ")).map((line) => Number(line.split(" ")[1]))
-    expect(numbers.every((n, i) => i === 0 || n > numbers[i - 1]!)).toBe(true)
-    expect(numbers.length).toBeLessThan(lines.length)
+    assert.strictEqual(numbers.every((n, i) => i === 0 || n > numbers[i - 1]!), true)
+    assert.isBelow(numbers.length, lines.length)
 
     reader!.send("/who")
-    expect(await reader!.line()).toBe("*** in #lobby: guest-2, guest-3")
+    assert.strictEqual(await reader!.line(), "*** in #lobby: guest-2, guest-3")
   })
 
   it("does not slow down the others", async () => {
@@ -175,7 +182,7 @@ describe("a slow reader", () => {
     const sending = sender!.writeLines(Array.from({ length: count }, (_, i) => `${i} ${padding}`), 50)
     const seen = await reader!.until((line) => line === `<guest-2> ${count - 1} ${padding}`, 15_000)
     await sending
-    expect(messages(seen)).toHaveLength(count)
-    expect(performance.now() - started).toBeLessThan(10_000)
+    assert.lengthOf(messages(seen), count)
+    assert.isBelow(performance.now() - started, 10_000)
   })
 })

@@ -6,7 +6,7 @@
  * other client keeps getting every line, in order, and the server stays up.
  */
 import { readFileSync } from "node:fs"
-import { afterAll, afterEach, describe, expect, it } from "vitest"
+import { afterAll, afterEach, assert, describe, it } from "vitest"
 import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
 import { hasControl } from "../support/Protocol.js"
 import type { ServerProcess } from "../support/ServerProcess.js"
@@ -15,7 +15,7 @@ import { startServer, stopAllProcesses, stopTestProcesses } from "../support/Ser
 afterEach(async () => {
   destroyAllClients()
   await stopTestProcesses()
-  expect(takeStrayLines()).toEqual([])
+  assert.deepStrictEqual(takeStrayLines(), [])
 })
 afterAll(stopAllProcesses)
 
@@ -77,7 +77,7 @@ describe("a reader that stops reading mid-flood", () => {
       await readersAt(n + 25)
       if (noticed) extra -= 25
     }
-    expect(noticed).toBe(true)
+    assert.strictEqual(noticed, true)
     a!.send("done")
     b!.send("done")
 
@@ -87,15 +87,15 @@ describe("a reader that stops reading mid-flood", () => {
       return (line: string) => (line === "<guest-1> done" || line === "<guest-2> done") && ++seen === 2
     }
     const [first, ...others] = await Promise.all(readers.map((reader) => reader.until(bothDone(), 30_000)))
-    expect(fromNick(first!, "guest-1")).toEqual([...sent.a, "done"].map((text) => `<guest-1> ${text}`))
-    expect(fromNick(first!, "guest-2")).toEqual([...sent.b, "done"].map((text) => `<guest-2> ${text}`))
-    expect(first!.filter((line) => line.startsWith("***"))).toEqual([leftNotice])
-    for (const other of others) expect(other).toEqual(first)
+    assert.deepStrictEqual(fromNick(first!, "guest-1"), [...sent.a, "done"].map((text) => `<guest-1> ${text}`))
+    assert.deepStrictEqual(fromNick(first!, "guest-2"), [...sent.b, "done"].map((text) => `<guest-2> ${text}`))
+    assert.deepStrictEqual(first!.filter((line) => line.startsWith("***")), [leftNotice])
+    for (const other of others) assert.deepStrictEqual(other, first)
     // Each flooder saw the other's lines and the notice in that same order, never its own.
     for (const [flooder, own, other] of [[a!, "guest-1", "guest-2"], [b!, "guest-2", "guest-1"]] as const) {
       const expected = first!.filter((line) => !line.startsWith(`<${own}> `))
       const seenByFlooder = await flooder.until((line) => line === `<${other}> done`)
-      expect(seenByFlooder).toEqual(expected.slice(0, expected.indexOf(`<${other}> done`) + 1))
+      assert.deepStrictEqual(seenByFlooder, expected.slice(0, expected.indexOf(`<${other}> done`) + 1))
     }
 
     // What the stopper got before it was cut off is the start of that order, without a gap.
@@ -103,10 +103,10 @@ describe("a reader that stops reading mid-flood", () => {
     stopper!.resume()
     const rest = await stopper!.closed(20_000)
     const got = [...before, ...rest].filter((line) => line.startsWith("<"))
-    expect(got.length).toBeLessThan(2 * sent.a.length)
-    expect(got).toEqual(first!.filter((line) => line.startsWith("<")).slice(0, got.length))
+    assert.isBelow(got.length, 2 * sent.a.length)
+    assert.deepStrictEqual(got, first!.filter((line) => line.startsWith("<")).slice(0, got.length))
 
-    expect((await r1!.sync()).at(-1)).toBe("*** in #lobby: guest-1, guest-2, guest-3, guest-4, guest-5")
+    assert.strictEqual((await r1!.sync()).at(-1), "*** in #lobby: guest-1, guest-2, guest-3, guest-4, guest-5")
   }, 60_000)
 })
 
@@ -122,11 +122,11 @@ describe("resets", () => {
     await sender!.writeLines(lines, 20)
     await reader!.until((line) => line.startsWith("<guest-1> 5999 "), 20_000)
     victim!.reset()
-    expect(await reader!.line()).toBe("*** guest-2 left #lobby (connection closed)")
-    expect(await sender!.line()).toBe("*** guest-2 left #lobby (connection closed)")
+    assert.strictEqual(await reader!.line(), "*** guest-2 left #lobby (connection closed)")
+    assert.strictEqual(await sender!.line(), "*** guest-2 left #lobby (connection closed)")
     sender!.send("after")
-    expect(await reader!.line()).toBe("<guest-1> after")
-    expect((await reader!.sync()).at(-1)).toBe("*** in #lobby: guest-1, guest-3")
+    assert.strictEqual(await reader!.line(), "<guest-1> after")
+    assert.strictEqual((await reader!.sync()).at(-1), "*** in #lobby: guest-1, guest-3")
   })
 
   it("in the middle of the client's own line: nobody sees the half line", async () => {
@@ -134,9 +134,9 @@ describe("resets", () => {
     const [vanishing, reader] = await LineClient.group(server.port, 2)
     await vanishing!.write(`complete line\nhalf of a much longer li${"n".repeat(3000)}`)
     vanishing!.reset()
-    expect(await reader!.line()).toBe("<guest-1> complete line")
-    expect(await reader!.line()).toBe("*** guest-1 left #lobby (connection closed)")
-    expect(await reader!.sync()).toEqual(["*** in #lobby: guest-2"])
+    assert.strictEqual(await reader!.line(), "<guest-1> complete line")
+    assert.strictEqual(await reader!.line(), "*** guest-1 left #lobby (connection closed)")
+    assert.deepStrictEqual(await reader!.sync(), ["*** in #lobby: guest-2"])
   })
 
   it("while its lines wait for flood control: the room hears it left at once, and none of them after", async () => {
@@ -148,9 +148,9 @@ describe("resets", () => {
     const resetAt = performance.now()
     flooder!.reset()
     const rest = await reader!.until((line) => line.includes(" left #lobby"))
-    expect(performance.now() - resetAt).toBeLessThan(1_000)
-    expect(rest.at(-1)).toBe("*** guest-1 left #lobby (connection closed)")
-    expect(rest.slice(0, -1).every((line, i) => line === `<guest-1> f${8 + i}`)).toBe(true)
+    assert.isBelow(performance.now() - resetAt, 1_000)
+    assert.strictEqual(rest.at(-1), "*** guest-1 left #lobby (connection closed)")
+    assert.strictEqual(rest.slice(0, -1).every((line, i) => line === `<guest-1> f${8 + i}`), true)
     // The 13 held-back lines would take 2.6 s: none of them comes.
     await reader!.expectNoLine(3_000)
   })
@@ -162,9 +162,9 @@ describe("a client that sends half a line and vanishes", () => {
     const [vanishing, reader] = await LineClient.group(server.port, 2)
     await vanishing!.write("half a line, no newline")
     vanishing!.end()
-    expect(await vanishing!.closed()).toEqual([])
-    expect(await reader!.line()).toBe("*** guest-1 left #lobby (connection closed)")
-    expect(await reader!.sync()).toEqual(["*** in #lobby: guest-2"])
+    assert.deepStrictEqual(await vanishing!.closed(), [])
+    assert.strictEqual(await reader!.line(), "*** guest-1 left #lobby (connection closed)")
+    assert.deepStrictEqual(await reader!.sync(), ["*** in #lobby: guest-2"])
   })
 
   it("and never sends the rest: it is idle all the same", async () => {
@@ -174,9 +174,9 @@ describe("a client that sends half a line and vanishes", () => {
     await stuck!.write("no end")
     const trickle = setInterval(() => void stuck!.write(" in sight").catch(() => {}), 200)
     const notice = await stuck!.line(5_000).finally(() => clearInterval(trickle))
-    expect(notice).toBe("*** disconnected: idle for 1s")
-    expect(performance.now() - since).toBeGreaterThanOrEqual(900)
-    expect(await stuck!.closed()).toEqual([])
+    assert.strictEqual(notice, "*** disconnected: idle for 1s")
+    assert.isAtLeast(performance.now() - since, 900)
+    assert.deepStrictEqual(await stuck!.closed(), [])
   })
 })
 
@@ -216,18 +216,18 @@ describe("garbage, NUL bytes and megabyte lines", () => {
       sender!.send("still here")
 
       const got = await reader!.until((line) => line === "<guest-1> still here", 30_000)
-      expect(got.length).toBeGreaterThan(1_000)
+      assert.isAbove(got.length, 1_000)
       for (const line of got) {
-        expect(line.startsWith("<guest-1> ") || line.startsWith("* guest-1 "), JSON.stringify(line)).toBe(true)
-        expect(hasControl(line), JSON.stringify(line)).toBe(false)
+        assert.strictEqual(line.startsWith("<guest-1> ") || line.startsWith("* guest-1 "), true, JSON.stringify(line))
+        assert.strictEqual(hasControl(line), false, JSON.stringify(line))
       }
       // Lines over 4096 bytes, counted in the raw bytes as PROTOCOL.md counts them (the noise's
       // unterminated tail is ended by the next \n): none in the noise, then the three long ones.
       const long = noise.toString("latin1").split("\n").filter((line) => line.replace(/\r$/, "").length > 4096).length
       const toSender = await sender!.sync()
-      expect(toSender.filter((line) => line === "! line too long (max 4096 bytes)")).toHaveLength(long + 3)
-      expect(toSender.filter((line) => !line.startsWith("! "))).toEqual(["*** in #lobby: guest-1, guest-2"])
-      expect(rssMax - rssBefore).toBeLessThan(128)
+      assert.lengthOf(toSender.filter((line) => line === "! line too long (max 4096 bytes)"), long + 3)
+      assert.deepStrictEqual(toSender.filter((line) => !line.startsWith("! ")), ["*** in #lobby: guest-1, guest-2"])
+      assert.isBelow(rssMax - rssBefore, 128)
     },
     60_000
   )
@@ -238,15 +238,15 @@ describe("connections opened to the limit and more", () => {
     const server = await startServer(["--max-clients", "50"])
     const clients = await LineClient.group(server.port, 50)
     const extra = await Promise.all(Array.from({ length: 21 }, () => LineClient.connect(server.port)))
-    for (const client of extra) expect(await client.closed()).toEqual(["! server full"])
+    for (const client of extra) assert.deepStrictEqual(await client.closed(), ["! server full"])
     const everyone = Array.from({ length: 50 }, (_, i) => `guest-${i + 1}`).sort().join(", ")
-    expect(await clients[0]!.sync()).toEqual([`*** in #lobby: ${everyone}`])
+    assert.deepStrictEqual(await clients[0]!.sync(), [`*** in #lobby: ${everyone}`])
 
     clients[9]!.send("/quit")
-    expect(await clients[0]!.line()).toBe("*** guest-10 left #lobby (quit)")
+    assert.strictEqual(await clients[0]!.line(), "*** guest-10 left #lobby (quit)")
     const again = await LineClient.join(server.port)
-    expect(again.nick).toBe("guest-10")
-    expect(await (await LineClient.connect(server.port)).closed()).toEqual(["! server full"])
+    assert.strictEqual(again.nick, "guest-10")
+    assert.deepStrictEqual(await (await LineClient.connect(server.port)).closed(), ["! server full"])
   }, 30_000)
 })
 
@@ -270,19 +270,19 @@ describe("shutdown while a flood is in progress", () => {
     const exit = await server.stop("SIGTERM")
     flooding = false
     await Promise.all(floods)
-    expect(exit.code).toBe(0)
-    expect(exit.ms).toBeLessThan(5_000)
+    assert.strictEqual(exit.code, 0)
+    assert.isBelow(exit.ms, 5_000)
     const got = [...before, ...await reader!.closed()]
-    expect(got.at(-1)).toBe("*** server shutting down")
-    expect(got.filter((line) => line.startsWith("***"))).toEqual(["*** server shutting down"])
+    assert.strictEqual(got.at(-1), "*** server shutting down")
+    assert.deepStrictEqual(got.filter((line) => line.startsWith("***")), ["*** server shutting down"])
     // Each flooder's lines arrived whole and in order, from its first up to where the shutdown cut them.
     for (const [k, flooder] of flooders.entries()) {
-      expect(await flooder.closed()).toContain("*** server shutting down")
+      assert.include(await flooder.closed(), "*** server shutting down")
       const numbers = got.filter((line) => line.startsWith(`<guest-${k + 2}> `)).map((line) =>
         Number(line.split(" ")[2])
       )
-      expect(numbers.length).toBeGreaterThan(0)
-      expect(numbers).toEqual(numbers.map((_, i) => i + 1))
+      assert.isAbove(numbers.length, 0)
+      assert.deepStrictEqual(numbers, numbers.map((_, i) => i + 1))
     }
   }, 30_000)
 })

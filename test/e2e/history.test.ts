@@ -2,14 +2,14 @@
  * PROTOCOL.md, "History": each room's last H messages and actions, replayed
  * in their original order and form before any live line of that room.
  */
-import { afterAll, afterEach, describe, expect, it } from "vitest"
+import { afterAll, afterEach, assert, describe, it } from "vitest"
 import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
 import { sharedServer, stopAllProcesses, stopTestProcesses } from "../support/ServerProcess.js"
 
 afterEach(async () => {
   destroyAllClients()
   await stopTestProcesses()
-  expect(takeStrayLines()).toEqual([])
+  assert.deepStrictEqual(takeStrayLines(), [])
 })
 afterAll(stopAllProcesses)
 
@@ -28,10 +28,10 @@ describe("history", () => {
     await alice!.sync()
 
     const bob = await LineClient.join(server.port)
-    expect(historyOf(bob.welcome)).toEqual(["* guest-1 two", "<guest-1> three"])
-    expect(await alice!.line()).toBe("*** guest-1 joined #lobby")
+    assert.deepStrictEqual(historyOf(bob.welcome), ["* guest-1 two", "<guest-1> three"])
+    assert.strictEqual(await alice!.line(), "*** guest-1 joined #lobby")
     alice!.send("four")
-    expect(await bob.line()).toBe("<alice> four")
+    assert.strictEqual(await bob.line(), "<alice> four")
   })
 
   it("keeps 50 by default", async () => {
@@ -40,7 +40,7 @@ describe("history", () => {
     for (let i = 1; i <= 60; i++) alice!.send(`m${i}`)
     await alice!.sync()
     const bob = await LineClient.join(server.port)
-    expect(historyOf(bob.welcome)).toEqual(Array.from({ length: 50 }, (_, i) => `<guest-1> m${i + 11}`))
+    assert.deepStrictEqual(historyOf(bob.welcome), Array.from({ length: 50 }, (_, i) => `<guest-1> m${i + 11}`))
   })
 
   it("--history 0 turns it off", async () => {
@@ -50,27 +50,27 @@ describe("history", () => {
     alice!.send("/me two")
     await alice!.sync()
     const bob = await LineClient.join(server.port)
-    expect(historyOf(bob.welcome)).toEqual([])
-    expect(await alice!.line()).toBe("*** guest-2 joined #lobby")
+    assert.deepStrictEqual(historyOf(bob.welcome), [])
+    assert.strictEqual(await alice!.line(), "*** guest-2 joined #lobby")
     alice!.send("live")
-    expect(await bob.line()).toBe("<guest-1> live")
+    assert.strictEqual(await bob.line(), "<guest-1> live")
   })
 
   it("keeps only room messages and actions: no notices, no private messages, no errors", async () => {
     const server = await sharedServer(["--rate", "0"])
     const [alice, bob] = await LineClient.group(server.port, 2)
     alice!.send("/msg guest-2 secret")
-    expect(await bob!.line()).toBe("[pm] <guest-1> secret")
+    assert.strictEqual(await bob!.line(), "[pm] <guest-1> secret")
     alice!.send("/nick alice")
-    expect(await bob!.line()).toBe("*** guest-1 is now alice")
+    assert.strictEqual(await bob!.line(), "*** guest-1 is now alice")
     alice!.send("/foo")
     alice!.send("said")
-    expect(await bob!.line()).toBe("<alice> said")
+    assert.strictEqual(await bob!.line(), "<alice> said")
     bob!.send("/quit")
     await bob!.closed()
     await alice!.sync()
     const carol = await LineClient.join(server.port)
-    expect(historyOf(carol.welcome)).toEqual(["<alice> said"])
+    assert.deepStrictEqual(historyOf(carol.welcome), ["<alice> said"])
   })
 
   it("is replayed on /join, after the `joined` notice, per room", async () => {
@@ -78,24 +78,24 @@ describe("history", () => {
     // carol stays in #lobby, so it keeps its history.
     const [alice, bob, carol] = await LineClient.group(server.port, 3)
     alice!.send("/join dev")
-    expect(await alice!.line()).toBe("*** joined #dev (1 here: guest-1)")
-    expect(await carol!.line()).toBe("*** guest-1 left #lobby (joined #dev)")
+    assert.strictEqual(await alice!.line(), "*** joined #dev (1 here: guest-1)")
+    assert.strictEqual(await carol!.line(), "*** guest-1 left #lobby (joined #dev)")
     alice!.send("in dev")
     alice!.send("/me codes")
     await alice!.sync()
     bob!.send("in lobby")
     bob!.send("/join dev")
     const lines = await bob!.until((line) => line === "* guest-1 codes")
-    expect(lines).toEqual([
+    assert.deepStrictEqual(lines, [
       "*** guest-1 left #lobby (joined #dev)",
       "*** joined #dev (2 here: guest-1, guest-2)",
       "<guest-1> in dev",
       "* guest-1 codes"
     ])
     bob!.send("/join lobby")
-    expect(await bob!.line()).toBe("*** joined #lobby (2 here: guest-2, guest-3)")
-    expect(await bob!.line()).toBe("<guest-2> in lobby")
-    expect(await carol!.until((line) => line === "*** guest-2 joined #lobby")).toEqual([
+    assert.strictEqual(await bob!.line(), "*** joined #lobby (2 here: guest-2, guest-3)")
+    assert.strictEqual(await bob!.line(), "<guest-2> in lobby")
+    assert.deepStrictEqual(await carol!.until((line) => line === "*** guest-2 joined #lobby"), [
       "<guest-2> in lobby",
       "*** guest-2 left #lobby (joined #dev)",
       "*** guest-2 joined #lobby"
@@ -106,16 +106,16 @@ describe("history", () => {
     const server = await sharedServer(["--rate", "0"])
     const [alice, bob] = await LineClient.group(server.port, 2)
     alice!.send("/join dev")
-    expect(await alice!.line()).toBe("*** joined #dev (1 here: guest-1)")
+    assert.strictEqual(await alice!.line(), "*** joined #dev (1 here: guest-1)")
     alice!.send("secret plans")
     alice!.send("/join lobby")
-    expect(await alice!.line()).toBe("*** joined #lobby (2 here: guest-1, guest-2)")
+    assert.strictEqual(await alice!.line(), "*** joined #lobby (2 here: guest-1, guest-2)")
     bob!.send("/rooms")
-    expect(await bob!.until((line) => line.startsWith("*** rooms:"))).toContain("*** rooms: #lobby (2)")
+    assert.include(await bob!.until((line) => line.startsWith("*** rooms:")), "*** rooms: #lobby (2)")
     bob!.send("/join DEV")
-    expect(await bob!.line()).toBe("*** joined #DEV (1 here: guest-2)")
+    assert.strictEqual(await bob!.line(), "*** joined #DEV (1 here: guest-2)")
     bob!.send("/who")
-    expect(await bob!.line()).toBe("*** in #DEV: guest-2")
+    assert.strictEqual(await bob!.line(), "*** in #DEV: guest-2")
   })
 
   it("a newcomer sees history then live lines, with no gap and no repeat, while the room is busy", async () => {
@@ -128,10 +128,10 @@ describe("history", () => {
     const bob = await joining
     const lines = await bob.until((line) => line === `<guest-1> n${total}`)
     const numbers = lines.filter((line) => line.startsWith("<guest-1> n")).map((line) => Number(line.slice(11)))
-    expect(numbers.length).toBeGreaterThan(0)
+    assert.isAbove(numbers.length, 0)
     const first = numbers[0]!
-    expect(numbers).toEqual(Array.from({ length: total - first + 1 }, (_, i) => first + i))
+    assert.deepStrictEqual(numbers, Array.from({ length: total - first + 1 }, (_, i) => first + i))
     // The welcome notices come first, and the history is at most 20 lines before the join.
-    expect(lines[0]).toMatch(/^\*\*\* .*guest-2/)
+    assert.match(lines[0]!, /^\*\*\* .*guest-2/)
   })
 })

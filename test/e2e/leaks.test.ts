@@ -9,14 +9,14 @@
 import * as SocketServer from "@effect/platform/SocketServer"
 import type { Fiber } from "effect"
 import { Context, Effect, Exit, Layer, Logger, LogLevel, Scope, Supervisor } from "effect"
-import { afterAll, describe, expect, it } from "vitest"
-import type { HubState } from "../../src/index.js"
+import { afterAll, assert, describe, it } from "vitest"
+import type { Snapshot } from "../../src/index.js"
 import { ChatServer, Hub, ServerConfig, SocketTcp } from "../../src/index.js"
 import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
 
 afterAll(() => {
   destroyAllClients()
-  expect(takeStrayLines()).toEqual([])
+  assert.deepStrictEqual(takeStrayLines(), [])
 })
 
 const perKind = 60
@@ -37,7 +37,7 @@ const startInProcess = async () => {
   const address = Context.get(context, SocketServer.SocketServer).address
   return {
     port: address._tag === "TcpAddress" ? address.port : 0,
-    snapshot: (): Promise<HubState.Snapshot> => Effect.runPromise(Context.get(context, Hub).snapshot),
+    snapshot: (): Promise<Snapshot> => Effect.runPromise(Context.get(context, Hub).snapshot),
     fibers: (): Promise<number> =>
       Effect.runPromise(supervisor.value).then((fibers: Array<Fiber.RuntimeFiber<unknown, unknown>>) => fibers.length),
     stop: () => Effect.runPromise(Scope.close(scope, Exit.void))
@@ -106,7 +106,7 @@ describe("300 TCP connections of every kind", () => {
       client.send(`/nick quitter${i}`)
       client.send(`/quit bye ${i}`)
       await client.until((line) => line === "*** bye")
-      expect(await client.closed()).toEqual([])
+      assert.deepStrictEqual(await client.closed(), [])
     }
     const reset = async (i: number) => {
       const client = await connected(port)
@@ -117,7 +117,7 @@ describe("300 TCP connections of every kind", () => {
       const client = await connected(port)
       client.send(`/nick idler${i}`)
       await client.until((line) => line === "*** disconnected: idle for 1s", 5_000)
-      expect(await client.closed()).toEqual([])
+      assert.deepStrictEqual(await client.closed(), [])
     }
     const stalled = async () => {
       const client = await connected(port)
@@ -135,12 +135,12 @@ describe("300 TCP connections of every kind", () => {
       await Promise.all(ids.flatMap((i) => [cleanClose(i), quit(i), reset(i), idle(i)]))
       const stalledClients = await Promise.all(ids.map(stalled))
       // The server's fibers are among those counted: each connection has several.
-      expect(await server.fibers()).toBeGreaterThanOrEqual(baseline + 2 * perRound)
+      assert.isAtLeast(await server.fibers(), baseline + 2 * perRound)
       const target = tooSlow + perRound
       for (let n = 0; tooSlow < target && n < 100_000; n += 10) {
         await flooder.write(Array.from({ length: 10 }, (_, k) => `${n + k} ${padding}\n`).join(""))
       }
-      expect(tooSlow).toBe(target)
+      assert.strictEqual(tooSlow, target)
       for (const client of stalledClients) client.reset()
     }
     clearInterval(keepAlive)
@@ -149,23 +149,24 @@ describe("300 TCP connections of every kind", () => {
     witness.send("/rooms")
     await witness.until((line) => line.startsWith("*** rooms:"))
 
-    expect(Object.fromEntries(reasons)).toEqual({
+    assert.deepStrictEqual(Object.fromEntries(reasons), {
       "connection closed": perKind,
       "joined": 2 * perKind + 1,
       "quit": perKind,
       "idle": perKind
     })
-    expect(tooSlow).toBe(perKind)
+    assert.strictEqual(tooSlow, perKind)
     witness.send("/quit")
     flooder.send("/quit")
     await Promise.all([witness.closed(), flooder.closed()])
 
-    const empty: HubState.Snapshot = { clients: 0, nicks: 0, rooms: [], shuttingDown: false }
-    expect(await eventually(() => server.snapshot().then((s) => JSON.stringify(s)), JSON.stringify(empty))).toBe(
+    const empty: Snapshot = { clients: 0, nicks: 0, rooms: [], shuttingDown: false }
+    assert.strictEqual(
+      await eventually(() => server.snapshot().then((s) => JSON.stringify(s)), JSON.stringify(empty)),
       JSON.stringify(empty)
     )
-    expect(await eventually(server.fibers, baseline)).toBe(baseline)
+    assert.strictEqual(await eventually(server.fibers, baseline), baseline)
     await server.stop()
-    expect(await eventually(openSockets, socketsBefore)).toBe(socketsBefore)
+    assert.strictEqual(await eventually(openSockets, socketsBefore), socketsBefore)
   }, 60_000)
 })

@@ -3,7 +3,7 @@
  * port in use, `--help`.
  */
 import * as Net from "node:net"
-import { afterAll, describe, expect, it } from "vitest"
+import { afterAll, assert, describe, it } from "vitest"
 import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
 import { runChat, startServer, stopAllProcesses } from "../support/ServerProcess.js"
 
@@ -12,7 +12,7 @@ import { runChat, startServer, stopAllProcesses } from "../support/ServerProcess
 afterAll(async () => {
   destroyAllClients()
   await stopAllProcesses()
-  expect(takeStrayLines()).toEqual([])
+  assert.deepStrictEqual(takeStrayLines(), [])
 })
 
 const shuttingDown = "*** server shutting down"
@@ -26,31 +26,31 @@ const expectNothingListening = async (port: number) => {
     },
     (error: NodeJS.ErrnoException) => error.code === "ECONNREFUSED"
   )
-  expect(refused, `something listens on ${port}`).toBe(true)
+  assert.strictEqual(refused, true, `something listens on ${port}`)
 }
 
 describe.concurrent("shutdown", () => {
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    it(`${signal}: every client gets \`${shuttingDown}\` then close, no leave notices, exit 0`, async ({ expect }) => {
+    it(`${signal}: every client gets \`${shuttingDown}\` then close, no leave notices, exit 0`, async () => {
       const server = await startServer()
       const [a, b, c] = await LineClient.group(server.port, 3)
       c!.send("/join dev")
-      expect(await c!.line()).toBe("*** joined #dev (1 here: guest-3)")
-      expect(await a!.line()).toBe("*** guest-3 left #lobby (joined #dev)")
-      expect(await b!.line()).toBe("*** guest-3 left #lobby (joined #dev)")
+      assert.strictEqual(await c!.line(), "*** joined #dev (1 here: guest-3)")
+      assert.strictEqual(await a!.line(), "*** guest-3 left #lobby (joined #dev)")
+      assert.strictEqual(await b!.line(), "*** guest-3 left #lobby (joined #dev)")
 
       const stopping = server.stop(signal)
       for (const client of [a!, b!, c!]) {
-        expect(await client.line()).toBe(shuttingDown)
-        expect(await client.closed()).toEqual([])
+        assert.strictEqual(await client.line(), shuttingDown)
+        assert.deepStrictEqual(await client.closed(), [])
       }
       const exit = await stopping
-      expect(exit.code).toBe(0)
-      expect(exit.ms).toBeLessThan(5_000)
+      assert.strictEqual(exit.code, 0)
+      assert.isBelow(exit.ms, 5_000)
     })
   }
 
-  it("exits 0 within 5 s with a client that stopped reading while another floods", async ({ expect }) => {
+  it("exits 0 within 5 s with a client that stopped reading while another floods", async () => {
     // No flood control and a queue that never overflows: the slow reader stays connected, stuck.
     const server = await startServer(["--rate", "0", "--max-queue", "100000"])
     const [slow, flooder, reader] = await LineClient.group(server.port, 3)
@@ -61,15 +61,15 @@ describe.concurrent("shutdown", () => {
     await reader!.until((line) => line.startsWith("<guest-2> 1500 "))
 
     const exit = await server.stop("SIGTERM")
-    expect(exit.code).toBe(0)
-    expect(exit.ms).toBeLessThan(5_000)
+    assert.strictEqual(exit.code, 0)
+    assert.isBelow(exit.ms, 5_000)
     const rest = await reader!.closed()
-    expect(rest).toContain(shuttingDown)
-    expect(rest.slice(rest.indexOf(shuttingDown) + 1)).toEqual([])
-    expect(rest.filter((line) => line.includes(" left #"))).toEqual([])
+    assert.include(rest, shuttingDown)
+    assert.deepStrictEqual(rest.slice(rest.indexOf(shuttingDown) + 1), [])
+    assert.deepStrictEqual(rest.filter((line) => line.includes(" left #")), [])
   })
 
-  it("exits 0 within 5 s with a client that never reads and a client in the middle of a line", async ({ expect }) => {
+  it("exits 0 within 5 s with a client that never reads and a client in the middle of a line", async () => {
     const server = await startServer(["--rate", "0", "--max-queue", "100000"])
     const [slow, sender, partial] = await LineClient.group(server.port, 3)
     slow!.pause()
@@ -78,16 +78,16 @@ describe.concurrent("shutdown", () => {
     await partial!.write("no newline yet")
     await partial!.until((line) => line.startsWith("<guest-2> 1999 "))
     const exit = await server.stop("SIGINT")
-    expect(exit.code).toBe(0)
-    expect(exit.ms).toBeLessThan(5_000)
+    assert.strictEqual(exit.code, 0)
+    assert.isBelow(exit.ms, 5_000)
   })
 
-  it("no longer listens once it has exited", async ({ expect }) => {
+  it("no longer listens once it has exited", async () => {
     const server = await startServer()
     const [a] = await LineClient.group(server.port, 1)
     const stopping = server.stop("SIGTERM")
-    expect(await a!.line()).toBe(shuttingDown)
-    expect((await stopping).code).toBe(0)
+    assert.strictEqual(await a!.line(), shuttingDown)
+    assert.strictEqual((await stopping).code, 0)
     await expectNothingListening(server.port)
   })
 })
@@ -102,49 +102,49 @@ describe.concurrent("bad options", () => {
   ) {
     // "Nothing listening" is the absence of `listening on`: once the process has exited, a
     // connection test would pass whatever it had done.
-    it(`${name}: one line on stderr, exit 1, nothing listening`, async ({ expect }) => {
+    it(`${name}: one line on stderr, exit 1, nothing listening`, async () => {
       const portArgs = name.startsWith("--port") ? [] : ["--port", "0"]
       const result = await runChat(["serve", ...portArgs, ...args])
-      expect(result.code).toBe(1)
-      expect(result.stderr.trim().split("\n"), result.stderr).toHaveLength(1)
-      expect(result.stderr).not.toContain("listening on")
+      assert.strictEqual(result.code, 1)
+      assert.lengthOf(result.stderr.trim().split("\n"), 1, result.stderr)
+      assert.notInclude(result.stderr, "listening on")
     })
   }
 
-  it("a port in use: `cannot listen on 127.0.0.1:PORT: address in use`, exit 1", async ({ expect }) => {
+  it("a port in use: `cannot listen on 127.0.0.1:PORT: address in use`, exit 1", async () => {
     const blocker = Net.createServer()
     await new Promise<void>((resolve) => blocker.listen({ host: "127.0.0.1", port: 0 }, resolve))
     const address = blocker.address()
     const port = address !== null && typeof address === "object" ? address.port : 0
     const result = await runChat(["serve", "--port", String(port)]).finally(() => blocker.close())
-    expect(result.code).toBe(1)
-    expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${port}: address in use`)
-    expect(result.stderr.trim().split("\n"), result.stderr).toHaveLength(1)
-    expect(result.stderr).not.toContain("listening on")
+    assert.strictEqual(result.code, 1)
+    assert.include(result.stderr, `cannot listen on 127.0.0.1:${port}: address in use`)
+    assert.lengthOf(result.stderr.trim().split("\n"), 1, result.stderr)
+    assert.notInclude(result.stderr, "listening on")
   })
 
-  it("a port in use by another chat server", async ({ expect }) => {
+  it("a port in use by another chat server", async () => {
     const first = await startServer()
     const result = await runChat(["serve", "--port", String(first.port)])
-    expect(result.code).toBe(1)
-    expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${first.port}: address in use`)
+    assert.strictEqual(result.code, 1)
+    assert.include(result.stderr, `cannot listen on 127.0.0.1:${first.port}: address in use`)
     // The first server is unharmed.
     const client = await LineClient.join(first.port)
-    expect(client.nick).toBe("guest-1")
+    assert.strictEqual(client.nick, "guest-1")
   })
 })
 
 describe.concurrent("the command line", () => {
-  it("`chat serve --help` exits 0", async ({ expect }) => {
+  it("`chat serve --help` exits 0", async () => {
     const result = await runChat(["serve", "--help"])
-    expect(result.code).toBe(0)
-    expect(result.stdout + result.stderr).toContain("--port")
+    assert.strictEqual(result.code, 0)
+    assert.include(result.stdout + result.stderr, "--port")
   })
 
-  it("logs `listening on 127.0.0.1:PORT` with the real port on stderr", async ({ expect }) => {
+  it("logs `listening on 127.0.0.1:PORT` with the real port on stderr", async () => {
     const server = await startServer()
-    expect(server.port).toBeGreaterThan(0)
-    expect(server.stderr()).toContain(`listening on 127.0.0.1:${server.port}`)
-    expect(server.host).toBe("127.0.0.1")
+    assert.isAbove(server.port, 0)
+    assert.include(server.stderr(), `listening on 127.0.0.1:${server.port}`)
+    assert.strictEqual(server.host, "127.0.0.1")
   })
 })

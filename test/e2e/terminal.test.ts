@@ -5,7 +5,7 @@
  *
  * Needs tmux; without it these tests are skipped (`.ci/run` installs it).
  */
-import { afterAll, afterEach, describe, expect, it } from "vitest"
+import { afterAll, afterEach, assert, describe, it } from "vitest"
 import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
 import {
   chatBin,
@@ -27,7 +27,7 @@ afterEach(async () => {
   await closeAllPanes()
   destroyAllClients()
   await stopTestProcesses()
-  expect(takeStrayLines()).toEqual([])
+  assert.deepStrictEqual(takeStrayLines(), [])
 })
 afterAll(stopAllProcesses)
 
@@ -48,7 +48,7 @@ describe.skipIf(!hasTmux)("chat connect at a terminal", () => {
       "the prompt, after /who",
       (s) => s.includes("*** in #lobby: alice, guest-1") && s.includes("[alice #lobby] >")
     )
-    expect(await bob!.take(2)).toEqual(["*** guest-2 joined #lobby", "*** guest-2 is now alice"])
+    assert.deepStrictEqual(await bob!.take(2), ["*** guest-2 joined #lobby", "*** guest-2 is now alice"])
 
     await pane.type("hello wor")
     await pane.waitFor("the partial line", (s) => s.includes("[alice #lobby] > hello wor"))
@@ -56,24 +56,24 @@ describe.skipIf(!hasTmux)("chat connect at a terminal", () => {
     const screen = await pane.waitFor("bob's line", (s) => s.includes("<guest-1> knock knock"))
 
     const prompt = rowOf(screen, "[alice #lobby] > hello wor")
-    expect(prompt, screen.join("\n")).toBeGreaterThan(0)
-    expect(screen[prompt - 1]).toBe("<guest-1> knock knock")
-    expect(screen.slice(prompt + 1).every((row) => row === "")).toBe(true)
-    expect(await pane.cursor()).toEqual({ x: "[alice #lobby] > hello wor".length, y: prompt })
+    assert.isAbove(prompt, 0, screen.join("\n"))
+    assert.strictEqual(screen[prompt - 1], "<guest-1> knock knock")
+    assert.strictEqual(screen.slice(prompt + 1).every((row) => row === ""), true)
+    assert.deepStrictEqual(await pane.cursor(), { x: "[alice #lobby] > hello wor".length, y: prompt })
 
     await pane.type("ld")
     await pane.press("Enter")
-    expect(await bob!.line()).toBe("<alice> hello world")
+    assert.strictEqual(await bob!.line(), "<alice> hello world")
     const sent = await pane.waitFor("the echo of alice's line", (s) => s.includes("<alice> hello world"))
-    expect(sent.slice(rowOf(sent, "<guest-1> knock knock"), rowOf(sent, "[alice #lobby] >") + 1)).toEqual([
+    assert.deepStrictEqual(sent.slice(rowOf(sent, "<guest-1> knock knock"), rowOf(sent, "[alice #lobby] >") + 1), [
       "<guest-1> knock knock",
       "<alice> hello world",
       "[alice #lobby] >"
     ])
 
     await pane.press("C-d")
-    expect(await pane.exited()).toBe(0)
-    expect(await bob!.line()).toBe("*** alice left #lobby (quit)")
+    assert.strictEqual(await pane.exited(), 0)
+    assert.strictEqual(await bob!.line(), "*** alice left #lobby (quit)")
   })
 
   it("keeps the prompt up to date, completes with Tab, recalls with Up", async () => {
@@ -97,7 +97,7 @@ describe.skipIf(!hasTmux)("chat connect at a terminal", () => {
     await pane.press("Tab")
     await pane.waitFor("the completed nick", (s) => s.includes("[carol #lobby] > hi bob"))
     await pane.press("Enter")
-    expect(await bob!.until((line) => line.startsWith("<carol>"))).toEqual([
+    assert.deepStrictEqual(await bob!.until((line) => line.startsWith("<carol>")), [
       "*** guest-1 joined #lobby",
       "*** guest-1 is now carol",
       "<carol> hi bob"
@@ -111,7 +111,7 @@ describe.skipIf(!hasTmux)("chat connect at a terminal", () => {
     await pane.press("C-u")
     await pane.type("/quit see you")
     await pane.press("Enter")
-    expect(await pane.exited()).toBe(0)
+    assert.strictEqual(await pane.exited(), 0)
   })
 
   it("shows wide characters and long lines without breaking the prompt", async () => {
@@ -126,19 +126,22 @@ describe.skipIf(!hasTmux)("chat connect at a terminal", () => {
     bob!.send("a long line from bob that has to wrap over several rows of this narrow terminal")
     const screen = await pane.waitFor("bob's line", (s) => s.some((row) => row.includes("narrow terminal")))
     const first = screen.findIndex((row) => row.startsWith("<guest-1> "))
-    expect(screen.slice(first, first + 5), screen.join("\n")).toEqual([
+    assert.deepStrictEqual(screen.slice(first, first + 5), [
       "<guest-1> a long line from bob",
       "          that has to wrap",
       "          over several rows of",
       "          this narrow terminal",
       "[alice #lobby] > 日本語 😀 emo"
-    ])
-    expect(screen[first + 5]).toBe("ji e\u0301 ok")
+    ], screen.join("\n"))
+    assert.strictEqual(screen[first + 5], "ji e\u0301 ok")
     // The cursor is before " ok", on the second row of the input.
-    expect(await pane.cursor()).toEqual({ x: 4, y: first + 5 })
+    assert.deepStrictEqual(await pane.cursor(), { x: 4, y: first + 5 })
 
     await pane.press("End", "Enter")
-    expect((await bob!.until((line) => line.startsWith("<alice>"))).at(-1)).toBe("<alice> 日本語 😀 emoji e\u0301 ok")
+    assert.strictEqual(
+      (await bob!.until((line) => line.startsWith("<alice>"))).at(-1),
+      "<alice> 日本語 😀 emoji e\u0301 ok"
+    )
   })
 
   it("redraws the prompt for the new width when the terminal is resized", async () => {
@@ -154,12 +157,12 @@ describe.skipIf(!hasTmux)("chat connect at a terminal", () => {
     const screen = await pane.waitFor("bob's line", (s) => s.includes("<guest-1> hello"))
     const at = rowOf(screen, "<guest-1> hello")
     // Nothing of the prompt as it was drawn at 60 columns is left above the line.
-    expect(screen.slice(at - 1, at + 3), screen.join("\n")).toEqual([
+    assert.deepStrictEqual(screen.slice(at - 1, at + 3), [
       "*** in #lobby: alice, guest-1",
       "<guest-1> hello",
       "[alice #lobby] > a line long e",
       "nough to be cut in two"
-    ])
+    ], screen.join("\n"))
   })
 
   it("colours by kind and by nick, and not at all with NO_COLOR", async () => {
@@ -180,10 +183,10 @@ describe.skipIf(!hasTmux)("chat connect at a terminal", () => {
 
     // `capture-pane -e` writes an attribute where it changes, so these are the starts of styled runs.
     const colours = (await coloured.screen({ colour: true })).join("\n").replaceAll("\x1b", "ESC")
-    expect(colours).toContain("ESC[90m*** welcome to chat") // notices subdued
-    expect(colours).toMatch(/<ESC\[(3[2-6]|9[2-6])mguest-1ESC\[39m>/) // bob's nick in its colour
-    expect(colours).toContain("ESC[31m! ") // errors red
-    expect((await plain.screen({ colour: true })).join("\n")).not.toContain("\x1b[")
+    assert.include(colours, "ESC[90m*** welcome to chat") // notices subdued
+    assert.match(colours, /<ESC\[(3[2-6]|9[2-6])mguest-1ESC\[39m>/) // bob's nick in its colour
+    assert.include(colours, "ESC[31m! ") // errors red
+    assert.notInclude((await plain.screen({ colour: true })).join("\n"), "\x1b[")
   })
 
   it("leaves on Ctrl-C with the terminal restored", async () => {
@@ -198,13 +201,13 @@ describe.skipIf(!hasTmux)("chat connect at a terminal", () => {
     await pane.waitFor("the partial line", (s) => s.includes("[alice #lobby] > half a thought"))
     await pane.press("C-c")
     const screen = (await pane.waitFor("stty's settings", (s) => s.some((row) => row.includes("icanon")))).join("\n")
-    expect(screen).toContain("exit=0")
-    expect(screen).toMatch(/(^|\s)icanon(\s|$)/m)
-    expect(screen).toMatch(/(^|\s)echo(\s|$)/m)
+    assert.include(screen, "exit=0")
+    assert.match(screen, /(^|\s)icanon(\s|$)/m)
+    assert.match(screen, /(^|\s)echo(\s|$)/m)
     // The prompt and the unsent line are gone; the conversation stays.
-    expect(screen).not.toContain("half a thought")
-    expect(screen).toContain("*** bye")
-    expect(await bob!.until((line) => line.includes("left"))).toContain("*** alice left #lobby (quit)")
+    assert.notInclude(screen, "half a thought")
+    assert.include(screen, "*** bye")
+    assert.include(await bob!.until((line) => line.includes("left")), "*** alice left #lobby (quit)")
   })
 
   it("says in one line why the server went away, and exits 1", async () => {
@@ -215,13 +218,13 @@ describe.skipIf(!hasTmux)("chat connect at a terminal", () => {
     // Drawn before the server goes, so that its absence afterwards means something.
     await pane.waitFor("the typed text", (s) => s.includes("[guest-1 #lobby] > unsent"))
     await server.stop("SIGTERM")
-    expect(await pane.exited()).toBe(1)
+    assert.strictEqual(await pane.exited(), 1)
     const screen = (await pane.screen()).filter((row) => row !== "" && !row.startsWith("Pane is dead"))
-    expect(screen.slice(-2)).toEqual([
+    assert.deepStrictEqual(screen.slice(-2), [
       "*** server shutting down",
       `chat: disconnected from 127.0.0.1:${server.port}: server shutting down`
     ])
-    expect(screen.join("\n")).not.toContain("unsent")
+    assert.notInclude(screen.join("\n"), "unsent")
   })
 
   it("with --reconnect, comes back when the server does, with its nick and room", async () => {
@@ -248,11 +251,11 @@ describe.skipIf(!hasTmux)("chat connect at a terminal", () => {
     watcher.send("/join dev")
     await watcher.until((line) => line.startsWith("*** joined #dev"))
     const screen = await pane.waitFor("the restored session", (s) => s.includes("[alice #dev] > still typing"), 15_000)
-    expect(screen).toContain(`*** reconnected to 127.0.0.1:${port}; taking back nick alice and room #dev`)
-    expect(screen).toContain("*** you are now alice")
+    assert.include(screen, `*** reconnected to 127.0.0.1:${port}; taking back nick alice and room #dev`)
+    assert.include(screen, "*** you are now alice")
     await pane.press("Enter")
-    expect(await watcher.until((line) => line.startsWith("<"))).toContain("<alice> still typing")
+    assert.include(await watcher.until((line) => line.startsWith("<")), "<alice> still typing")
     await pane.press("C-c")
-    expect(await pane.exited()).toBe(0)
+    assert.strictEqual(await pane.exited(), 0)
   })
 })

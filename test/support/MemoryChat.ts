@@ -1,5 +1,5 @@
 import { Effect, Layer } from "effect"
-import type { HubState } from "../../src/index.js"
+import type { Snapshot } from "../../src/index.js"
 import { ChatServer, Hub, ServerConfig, SocketMemory } from "../../src/index.js"
 
 /**
@@ -33,7 +33,7 @@ export const connect = Effect.gen(function*() {
 export const snapshot = Effect.flatMap(Hub, (hub) => hub.snapshot)
 
 /** Waits until the hub's state satisfies `predicate` (the hub updates as clients' scopes close). */
-export const waitFor = (predicate: (snapshot: HubState.Snapshot) => boolean) =>
+export const waitFor = (predicate: (snapshot: Snapshot) => boolean) =>
   snapshot.pipe(
     Effect.zipLeft(Effect.yieldNow()),
     Effect.repeat({ until: predicate }),

@@ -2,18 +2,33 @@
  * The line protocol of PROTOCOL.md, and the only module that knows its wire
  * text: how a typed line becomes a command (`parse`), how events, replies and
  * errors become lines (`render`), and, for clients, how a server line reads
- * back as what it says (`read`, in `LineRead.ts`, tested against this one).
+ * back as what it says (`read`).
  *
  * A line is one of six kinds, told apart by its first characters:
  * `<NICK> ` room message, `* ` action, `[pm] ` and `[pm -> ` private
  * messages, `*** ` notice, `! ` error. Rendered lines end with `\n`, so a
  * batch of them is written as one string without further work.
  */
-import { Either } from "effect"
+import { Data, Either } from "effect"
 import type { Input } from "../../domain/Command.js"
 import { Command } from "../../domain/Command.js"
 import type { LeaveReason, Nick, RoomName, UsageOf, UserError } from "../../domain/Domain.js"
-import { clean, lobby, parseNick, parseRoom, UnknownCommand, Usage } from "../../domain/Domain.js"
+import {
+  AlreadyInRoom,
+  clean,
+  InvalidNick,
+  InvalidRoom,
+  LineTooLong,
+  lobby,
+  NickTaken,
+  NoSuchNick,
+  NotDelivered,
+  NotInRoom,
+  parseNick,
+  parseRoom,
+  UnknownCommand,
+  Usage
+} from "../../domain/Domain.js"
 import type { Render, Rendered, Reply, RoomEvent, Spoken, Whispered } from "../../domain/Event.js"
 import type { WireProtocol } from "../WireProtocol.js"
 
@@ -302,4 +317,189 @@ export const protocol: WireProtocol = {
   startIn: lobby,
   parse,
   render
+}
+
+// ---------------------------------------------------------------------------
+// Reading a server's lines back (for clients)
+//
+// The inverse of the renderers above, kept beside them so that a change of
+// wording changes both (test/protocol/line/LineRead.test.ts renders every
+// kind of event, reply and error and reads it back). Nicks and rooms come
+// first in every form, and their grammar has no blanks, so each form reads
+// back unambiguously whatever the free text holds.
+
+/** What a notice says. */
+export type NoticeFact = Data.TaggedEnum<{
+  Welcome: { readonly nick: string; readonly room: string; readonly here: number }
+  Registered: { readonly nick: string }
+  HelpHint: {}
+  /** `/help`'s lines. */
+  HelpLine: { readonly text: string }
+  /** You entered a room: its members, you among them. */
+  Entered: { readonly room: string; readonly members: ReadonlyArray<string> }
+  YouLeft: { readonly room: string }
+  MemberJoined: { readonly nick: string; readonly room: string }
+  MemberLeft: { readonly nick: string; readonly room: string; readonly reason: LeaveReason | undefined }
+  NickChanged: { readonly nick: string }
+  Renamed: { readonly from: string; readonly to: string }
+  RoomList: { readonly rooms: ReadonlyArray<{ readonly room: string; readonly members: number }> }
+  WhoList: { readonly room: string; readonly members: ReadonlyArray<string> }
+  Bye: {}
+  IdleTimeout: { readonly after: string }
+  ShuttingDown: {}
+  /** A notice this version does not know. */
+  Unknown: {}
+}>
+export const NoticeFact = Data.taggedEnum<NoticeFact>()
+
+/** What an error says: the user's mistake, or a refusal. */
+export type ErrorFact = UserError | { readonly _tag: "ServerFull" } | { readonly _tag: "Unknown" }
+
+/** A server line as what it says: the six kinds, and anything else. */
+export type ServerLine = Data.TaggedEnum<{
+  Message: { readonly nick: string; readonly text: string }
+  Action: { readonly nick: string; readonly text: string }
+  PrivateReceived: { readonly from: string; readonly text: string }
+  PrivateSent: { readonly to: string; readonly text: string }
+  Notice: { readonly text: string; readonly fact: NoticeFact }
+  Error: { readonly text: string; readonly fact: ErrorFact }
+  /** Not from a server that speaks PROTOCOL.md. */
+  Other: { readonly text: string }
+}>
+export const ServerLine = Data.taggedEnum<ServerLine>()
+
+const forms = {
+  message: /^<([^ >]+)> (.*)$/s,
+  action: /^\* ([^ *][^ ]*) (.*)$/s,
+  privateReceived: /^\[pm\] <([^ >]+)> (.*)$/s,
+  privateSent: /^\[pm -> ([^ \]]+)\] (.*)$/s,
+  welcome: /^welcome to chat, you are (\S+) in #(\S+) \((\d+) here\)$/,
+  registered: /^welcome to chat, you are (\S+)$/,
+  entered: /^joined #(\S+) \(\d+ here: (.*)\)$/,
+  youLeft: /^you left #(\S+)$/,
+  memberJoined: /^(\S+) joined #(\S+)$/,
+  memberLeft: /^(\S+) left #(\S+) \((.*)\)$/s,
+  youAreNow: /^you are now (\S+)$/,
+  renamed: /^(\S+) is now (\S+)$/,
+  rooms: /^rooms: (.*)$/,
+  roomCount: /^#(\S+) \((\d+)\)$/,
+  who: /^in #(\S+): (.*)$/,
+  idle: /^disconnected: idle for (.+)$/,
+  unknownCommand: /^unknown command (\S+) \(try \/help\)$/,
+  usage: /^usage: (.+)$/,
+  invalidNick: /^invalid nick (".*") \(1-24 of A-Z a-z 0-9 _ -, starting with a letter\)$/s,
+  invalidRoom: /^invalid room name (".*")$/s,
+  nickTaken: /^nick (\S+) is taken$/,
+  noSuchNick: /^no such nick (\S+)$/,
+  alreadyIn: /^you are already in #(\S+)$/,
+  notIn: /^you are not in #(\S+)$/,
+  tooLong: /^line too long \(max (\d+) bytes\)$/
+} as const
+
+const nameList = (list: string): ReadonlyArray<string> => list === "" ? [] : list.split(", ")
+
+const helpTexts = new Set(help.map((line) => line.slice(4, -1)))
+
+/** A leave notice's reason, as data. */
+export const readLeaveReason = (why: string): LeaveReason | undefined => {
+  switch (why) {
+    case "quit":
+      return { _tag: "Quit", message: undefined }
+    case "connection closed":
+      return { _tag: "Closed" }
+    case "idle":
+      return { _tag: "Idle" }
+    case "too slow":
+      return { _tag: "TooSlow" }
+    case "server shutting down":
+      return { _tag: "ShuttingDown" }
+    case "connection lost":
+      return { _tag: "ConnectionLost" }
+    case "left":
+      return { _tag: "Parted", message: undefined }
+  }
+  if (why.startsWith("quit: ")) return { _tag: "Quit", message: why.slice(6) }
+  if (why.startsWith("left: ")) return { _tag: "Parted", message: why.slice(6) }
+  const moved = /^joined #(\S+)$/.exec(why)
+  return moved === null ? undefined : { _tag: "Moved", to: moved[1]! as RoomName }
+}
+
+const readNotice = (text: string): NoticeFact => {
+  let m: RegExpExecArray | null
+  if ((m = forms.welcome.exec(text))) return NoticeFact.Welcome({ nick: m[1]!, room: m[2]!, here: Number(m[3]) })
+  if ((m = forms.registered.exec(text))) return NoticeFact.Registered({ nick: m[1]! })
+  if (text === helpHint.slice(4, -1)) return NoticeFact.HelpHint()
+  if (helpTexts.has(text)) return NoticeFact.HelpLine({ text })
+  if ((m = forms.entered.exec(text))) return NoticeFact.Entered({ room: m[1]!, members: nameList(m[2]!) })
+  if ((m = forms.youLeft.exec(text))) return NoticeFact.YouLeft({ room: m[1]! })
+  if ((m = forms.youAreNow.exec(text))) return NoticeFact.NickChanged({ nick: m[1]! })
+  if ((m = forms.memberJoined.exec(text))) return NoticeFact.MemberJoined({ nick: m[1]!, room: m[2]! })
+  if ((m = forms.memberLeft.exec(text))) {
+    return NoticeFact.MemberLeft({ nick: m[1]!, room: m[2]!, reason: readLeaveReason(m[3]!) })
+  }
+  if ((m = forms.renamed.exec(text))) return NoticeFact.Renamed({ from: m[1]!, to: m[2]! })
+  if ((m = forms.rooms.exec(text))) {
+    const rooms = nameList(m[1]!).map((entry) => forms.roomCount.exec(entry))
+    if (rooms.every((r) => r !== null)) {
+      return NoticeFact.RoomList({ rooms: rooms.map((r) => ({ room: r[1]!, members: Number(r[2]) })) })
+    }
+  }
+  if ((m = forms.who.exec(text))) return NoticeFact.WhoList({ room: m[1]!, members: nameList(m[2]!) })
+  if (text === "bye") return NoticeFact.Bye()
+  if ((m = forms.idle.exec(text))) return NoticeFact.IdleTimeout({ after: m[1]! })
+  if (text === "server shutting down") return NoticeFact.ShuttingDown()
+  return NoticeFact.Unknown()
+}
+
+const usageOf = (syntax: string): UsageOf | undefined =>
+  (Object.keys(usage) as Array<UsageOf>).find((command) => usage[command] === syntax)
+
+const decodeQuoted = (quoted: string): string | undefined => {
+  const decoded = Either.try(() => JSON.parse(quoted) as unknown)
+  return Either.isRight(decoded) && typeof decoded.right === "string" ? decoded.right : undefined
+}
+
+const readError = (text: string): ErrorFact => {
+  const unknown: ErrorFact = { _tag: "Unknown" }
+  let m: RegExpExecArray | null
+  if (text === "server full") return { _tag: "ServerFull" }
+  if (text === "you are in no room (try /join ROOM)") return new NotInRoom({ room: undefined })
+  if (text === "not delivered: the chat is unreachable, try again") return new NotDelivered()
+  if ((m = forms.unknownCommand.exec(text))) return new UnknownCommand({ command: m[1]! })
+  if ((m = forms.usage.exec(text))) {
+    const command = usageOf(m[1]!)
+    return command === undefined ? unknown : new Usage({ command })
+  }
+  if ((m = forms.invalidNick.exec(text))) {
+    const input = decodeQuoted(m[1]!)
+    return input === undefined ? unknown : new InvalidNick({ input })
+  }
+  if ((m = forms.invalidRoom.exec(text))) {
+    const input = decodeQuoted(m[1]!)
+    return input === undefined ? unknown : new InvalidRoom({ input })
+  }
+  if ((m = forms.nickTaken.exec(text))) return new NickTaken({ nick: m[1]! as Nick })
+  if ((m = forms.noSuchNick.exec(text))) return new NoSuchNick({ nick: m[1]! })
+  if ((m = forms.alreadyIn.exec(text))) return new AlreadyInRoom({ room: m[1]! as RoomName })
+  if ((m = forms.notIn.exec(text))) return new NotInRoom({ room: m[1]! as RoomName })
+  if ((m = forms.tooLong.exec(text))) return new LineTooLong({ maxBytes: Number(m[1]) })
+  return unknown
+}
+
+/** What a line the server sent says, without its `\n`. */
+export const read = (line: string): ServerLine => {
+  if (line.startsWith("*** ")) {
+    const text = line.slice(4)
+    return ServerLine.Notice({ text, fact: readNotice(text) })
+  }
+  if (line.startsWith("! ")) {
+    const text = line.slice(2)
+    return ServerLine.Error({ text, fact: readError(text) })
+  }
+  let m: RegExpExecArray | null
+  if ((m = forms.privateReceived.exec(line))) return ServerLine.PrivateReceived({ from: m[1]!, text: m[2]! })
+  if ((m = forms.privateSent.exec(line))) return ServerLine.PrivateSent({ to: m[1]!, text: m[2]! })
+  if ((m = forms.action.exec(line))) return ServerLine.Action({ nick: m[1]!, text: m[2]! })
+  if ((m = forms.message.exec(line))) return ServerLine.Message({ nick: m[1]!, text: m[2]! })
+  return ServerLine.Other({ text: line })
 }

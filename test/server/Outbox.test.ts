@@ -1,9 +1,9 @@
 import type * as Socket from "@effect/platform/Socket"
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Option } from "effect"
-import { DisconnectReason } from "../src/domain/Domain.js"
-import * as Outbox from "../src/server/Outbox.js"
-import type { DirectWrite } from "../src/socket/DirectWrite.js"
+import { DisconnectReason } from "../../src/domain/Domain.js"
+import * as Outbox from "../../src/server/Outbox.js"
+import type { DirectWrite } from "../../src/socket/DirectWrite.js"
 
 /** Lets forked fibers run until they wait. */
 const settle = Effect.repeatN(Effect.yieldNow(), 20)

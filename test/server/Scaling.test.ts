@@ -6,7 +6,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Supervisor } from "effect"
-import * as MemoryChat from "./support/MemoryChat.js"
+import * as MemoryChat from "../support/MemoryChat.js"
 
 /** Counts every time a supervised fiber resumes. */
 class Resumes extends Supervisor.AbstractSupervisor<number> {

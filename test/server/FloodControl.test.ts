@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Ref, TestClock } from "effect"
-import * as FloodControl from "../src/server/FloodControl.js"
+import * as FloodControl from "../../src/server/FloodControl.js"
 
 const policy: FloodControl.Policy = { rate: 5, burst: 10 }
 

@@ -5,43 +5,52 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Either, FastCheck } from "effect"
-import * as Command from "../../src/domain/Command.js"
-import * as Reply from "../../src/protocol/line/LineProtocol.js"
+import { clean } from "../../../src/domain/Domain.js"
+import * as LineProtocol from "../../../src/protocol/line/LineProtocol.js"
 
 /** A parse outcome as plain data: the command or the mistake, with its fields. */
 type Outcome = ReadonlyArray<string | undefined>
 
 const outcomeOf = (line: string): Outcome =>
-  Either.match(Command.parse(line), {
+  Either.match(LineProtocol.parseCommand(line), {
     onLeft: (error) => {
       switch (error._tag) {
         case "UnknownCommand":
           return ["UnknownCommand", error.command]
         case "Usage":
-          return ["Usage", error.usage]
+          // As the user reads it: the usage line names the command's syntax.
+          return ["Usage", LineProtocol.userError(error)]
         case "InvalidNick":
           return ["InvalidNick", error.input]
         case "InvalidRoom":
           return ["InvalidRoom", error.input]
+        default:
+          // Mistakes only the hub finds (a taken nick, ...): never the parser's.
+          return ["Unexpected", error._tag]
       }
     },
     onRight: (command) => {
       switch (command._tag) {
         case "Say":
         case "Act":
-          return [command._tag, command.text]
+          // The line protocol speaks to the one room the client is in.
+          return command.room === undefined ? [command._tag, command.text] : [command._tag, command.text, command.room]
         case "Rename":
           return ["Rename", command.nick]
         case "Join":
-          return ["Join", command.room]
+          // One room at a time: a join leaves the room the client was in.
+          return command.alone ? ["Join", command.room] : ["JoinKeepingRooms", command.room]
         case "Whisper":
           return ["Whisper", command.to, command.text]
         case "Quit":
           return ["Quit", command.message]
         case "ListRooms":
-        case "Who":
         case "Help":
           return [command._tag]
+        case "Who":
+          return command.room === undefined ? ["Who"] : ["Who", command.room]
+        case "Part":
+          return ["Part", command.room, command.message]
       }
     }
   })
@@ -62,19 +71,19 @@ const specified = (line: string): Outcome => {
   const [, name = "", rest = ""] = commandRule.exec(line) ?? []
   switch (name.toLowerCase()) {
     case "nick":
-      if (rest === "") return ["Usage", "/nick NAME"]
+      if (rest === "") return ["Usage", "! usage: /nick NAME\n"]
       return nickRule.test(rest) ? ["Rename", rest] : ["InvalidNick", rest]
     case "join": {
-      if (rest === "") return ["Usage", "/join ROOM"]
+      if (rest === "") return ["Usage", "! usage: /join ROOM\n"]
       const bare = rest.startsWith("#") ? rest.slice(1) : rest
       return roomRule.test(bare) ? ["Join", bare] : ["InvalidRoom", rest]
     }
     case "msg": {
       const match = msgRule.exec(rest)
-      return match === null ? ["Usage", "/msg NICK TEXT"] : ["Whisper", match[1], match[2]]
+      return match === null ? ["Usage", "! usage: /msg NICK TEXT\n"] : ["Whisper", match[1], match[2]]
     }
     case "me":
-      return rest === "" ? ["Usage", "/me TEXT"] : ["Act", rest]
+      return rest === "" ? ["Usage", "! usage: /me TEXT\n"] : ["Act", rest]
     case "quit":
       return ["Quit", rest === "" ? undefined : rest]
     // PROTOCOL.md gives these no arguments and says nothing of extra words;
@@ -167,9 +176,9 @@ const commandLine = FastCheck.tuple(
 ).map(([word, args]) => `/${word}${args.map(([gap, arg]) => gap + arg).join("")}`)
 
 /** What the parser is given: a line as cleaned by the server, never empty. */
-const cleaned = (arbitrary: FastCheck.Arbitrary<string>) => arbitrary.map(Reply.clean).filter((line) => line !== "")
+const cleaned = (arbitrary: FastCheck.Arbitrary<string>) => arbitrary.map(clean).filter((line) => line !== "")
 
-describe("Command.parse, for any line", () => {
+describe("LineProtocol.parseCommand, for any line", () => {
   it.prop(
     "never throws, even on lines that were never cleaned",
     [
@@ -180,7 +189,7 @@ describe("Command.parse, for any line", () => {
       )
     ],
     ([line]) => {
-      const outcome = Command.parse(line)
+      const outcome = LineProtocol.parseCommand(line)
       assert.isTrue(Either.isEither(outcome))
     },
     { fastCheck: { numRuns: 2000 } }
@@ -215,8 +224,8 @@ describe("Command.parse, for any line", () => {
     "renders every mistake as one `!` line",
     [cleaned(commandLine)],
     ([line]) => {
-      Either.match(Command.parse(line), {
-        onLeft: (error) => assert.match(Reply.userError(error), /^! [^\n]*\n$/),
+      Either.match(LineProtocol.parseCommand(line), {
+        onLeft: (error) => assert.match(LineProtocol.userError(error), /^! [^\n]*\n$/),
         onRight: () => undefined
       })
     }

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Layer, Option, Scope, TestClock } from "effect"
-import * as MemoryChat from "./support/MemoryChat.js"
+import * as MemoryChat from "../support/MemoryChat.js"
 
 describe("a conversation on the in-memory layer", () => {
   it.scoped("relays room messages to the others, never back to the sender", () =>

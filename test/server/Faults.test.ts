@@ -7,9 +7,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Layer, Scope, TestClock } from "effect"
-import { SocketMemory } from "../src/index.js"
-import * as MemoryChat from "./support/MemoryChat.js"
-import { hasControl, isProtocolLine } from "./support/Protocol.js"
+import { SocketMemory } from "../../src/index.js"
+import * as MemoryChat from "../support/MemoryChat.js"
+import { hasControl, isProtocolLine } from "../support/Protocol.js"
 
 type Client = SocketMemory.MemoryClient
 

@@ -1,7 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { FastCheck, Option } from "effect"
-import * as ClientView from "../src/client/ClientView.js"
-import * as StyledText from "../src/client/StyledText.js"
+import * as ClientView from "../../src/client/ClientView.js"
+import * as StyledText from "../../src/client/StyledText.js"
+import { Nick, NickTaken } from "../../src/domain/Domain.js"
+import * as LineProtocol from "../../src/protocol/line/LineProtocol.js"
 
 const { Received } = ClientView
 
@@ -20,8 +22,17 @@ describe("ClientView.classify", () => {
       Received.PrivateReceived({ from: "bob", text: "psst" })
     )
     assert.deepStrictEqual(ClientView.classify("[pm -> bob] psst"), Received.PrivateSent({ to: "bob", text: "psst" }))
-    assert.deepStrictEqual(ClientView.classify("*** bob joined #lobby"), Received.Notice({ text: "bob joined #lobby" }))
-    assert.deepStrictEqual(ClientView.classify("! nick bob is taken"), Received.Error({ text: "nick bob is taken" }))
+    assert.deepStrictEqual(
+      ClientView.classify("*** bob joined #lobby"),
+      Received.Notice({
+        text: "bob joined #lobby",
+        fact: LineProtocol.NoticeFact.MemberJoined({ nick: "bob", room: "lobby" })
+      })
+    )
+    assert.deepStrictEqual(
+      ClientView.classify("! nick bob is taken"),
+      Received.Error({ text: "nick bob is taken", fact: new NickTaken({ nick: Nick("bob") }) })
+    )
   })
 
   it("keeps text that looks like another kind inside a message", () => {

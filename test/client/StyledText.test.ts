@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { FastCheck } from "effect"
-import * as DisplayWidth from "../src/client/DisplayWidth.js"
-import * as StyledText from "../src/client/StyledText.js"
+import * as DisplayWidth from "../../src/client/DisplayWidth.js"
+import * as StyledText from "../../src/client/StyledText.js"
 
 const { span } = StyledText
 

@@ -21,9 +21,9 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Queue, Supervisor } from "effect"
-import { SocketMemory } from "../src/index.js"
-import * as ManualClock from "./support/ManualClock.js"
-import * as MemoryChat from "./support/MemoryChat.js"
+import { SocketMemory } from "../../src/index.js"
+import * as ManualClock from "../support/ManualClock.js"
+import * as MemoryChat from "../support/MemoryChat.js"
 
 type Client = SocketMemory.MemoryClient
 

@@ -1,24 +1,34 @@
+/**
+ * The chat's pure state and transitions, driven the way `Connection`, the
+ * backplane and `Hub` drive them, and seen as users see them: each client has
+ * a sink that collects its lines, and the events go through a `Fanout` and
+ * the line protocol's renderers, as on a node.
+ */
 import { assert, describe, it } from "@effect/vitest"
 import { Either, FastCheck, HashMap, Option } from "effect"
-import * as Command from "../src/domain/Command.js"
-import type { ClientId, NameKey } from "../src/domain/Domain.js"
-import { DisconnectReason } from "../src/domain/Domain.js"
-import type { Event, Output } from "../src/domain/Event.js"
-import * as EventView from "../src/domain/Event.js"
-import * as HubState from "../src/hub/HubState.js"
-import * as Reply from "../src/protocol/line/LineProtocol.js"
+import { Command } from "../../src/domain/Command.js"
+import type { ClientId } from "../../src/domain/Domain.js"
+import { DisconnectReason, lobby, Nick, RoomName } from "../../src/domain/Domain.js"
+import type { Event } from "../../src/domain/Event.js"
+import { Left } from "../../src/domain/Event.js"
+import * as Fanout from "../../src/hub/Fanout.js"
+import * as HubState from "../../src/hub/HubState.js"
+import * as LineProtocol from "../../src/protocol/line/LineProtocol.js"
 
 // ---------------------------------------------------------------------------
-// A chat without sockets: the pure transitions, driven the way `Connection`
-// and `Hub` drive them, and each client's lines folded with `Event.see`.
+// A chat without sockets: the pure transitions, their events delivered by a
+// `Fanout` to a collecting sink per client, rendered by the line protocol.
 
 interface Chat {
-  /** Connects a client, as the hub does: its stream starts at its own events. */
+  /** Connects a client into `#lobby`, as a line-protocol connection does: its sink is in place before its welcome. */
   readonly connect: () => ClientId
+  /** Connects a client with other options than the line protocol's (IRC's: a nick, no room). */
+  readonly connectWith: (options: HubState.ConnectOptions) => Either.Either<ClientId, string>
+  /** A command as another protocol would parse it (several rooms, named rooms). */
+  readonly run: (id: ClientId, command: Command) => void
   /** A line typed by the client: cleaned, ignored if blank, parsed and applied. */
   readonly send: (id: ClientId, line: string) => void
   readonly disconnect: (id: ClientId, reason: DisconnectReason) => void
-  readonly shutdown: () => void
   /** The lines the client has been sent since the last `read`, without `\n`; a close shows as `(close: REASON)`. */
   readonly read: (id: ClientId) => Array<string>
   /** Reads and forgets what the given clients have been sent so far. */
@@ -29,57 +39,76 @@ interface Chat {
   readonly nickOf: (id: ClientId) => string | undefined
 }
 
-const render = (output: Output): string => {
-  if (EventView.isClose(output)) return `(close: ${Reply.leaveReason(output.reason)})`
-  assert.strictEqual(output.indexOf("\n"), output.length - 1, `one line ending in \\n: ${JSON.stringify(output)}`)
-  return output.slice(0, -1)
-}
-
 const makeChat = (limits: HubState.Limits = { history: 50 }): Chat => {
   let state = HubState.make(limits)
+  let nextId = 1
   const events: Array<Event> = []
-  const starts = new Map<ClientId, number>()
-  const cursors = new Map<ClientId, number>()
+  const fanout = Fanout.make()
+  const unread = new Map<ClientId, Array<string>>()
 
   const commit = <A>(transition: HubState.Transition<A>): A => {
     state = transition.state
     events.push(...transition.events)
+    for (const event of transition.events) fanout.deliver(event)
     return transition.result
   }
 
-  const connect = (): ClientId => {
-    const start = events.length
-    const id = commit(HubState.connect(state))
-    starts.set(id, start)
-    return id
+  const connectWith = (options: HubState.ConnectOptions): Either.Either<ClientId, string> => {
+    const id = nextId++
+    const out: Array<string> = []
+    unread.set(id, out)
+    fanout.add(id, {
+      write: (text, count) => {
+        const lines = text.split(/(?<=\n)/)
+        assert.strictEqual(lines.length, count, `count of ${JSON.stringify(text)}`)
+        for (const line of lines) {
+          assert.strictEqual(line.indexOf("\n"), line.length - 1, `one line ending in \\n: ${JSON.stringify(line)}`)
+          out.push(line.slice(0, -1))
+        }
+      },
+      close: (reason) => {
+        out.push(`(close: ${LineProtocol.leaveReason(reason)})`)
+      }
+    }, LineProtocol.render)
+    return Either.match(HubState.connect(state, id, options), {
+      onLeft: (refused) => {
+        fanout.remove(id)
+        return Either.left(LineProtocol.userError(refused).slice(0, -1))
+      },
+      onRight: (transition) => {
+        commit(transition)
+        return Either.right(id)
+      }
+    })
   }
+
+  const connect = (): ClientId =>
+    Either.getOrThrowWith(connectWith({ room: lobby }), (refused) => new Error(`connect refused: ${refused}`))
 
   const send = (id: ClientId, text: string): void => {
-    // As the hub does: a cleaned, non-blank line, parsed, then applied with `applyAll`.
-    const line = Reply.clean(text)
-    if (line === "") return
-    commit(HubState.applyAll(state, id, [Command.parse(line)]))
+    // As a connection does: the line protocol's `parse` (clean, ignore if blank), then `applyAll`.
+    const input = LineProtocol.parse(text)
+    if (input === undefined) return
+    commit(HubState.applyAll(state, id, [input]))
   }
 
-  const seen = (id: ClientId): Array<string> => {
-    let view = EventView.initialView(id)
-    const out: Array<Output> = []
-    for (const event of events.slice(starts.get(id) ?? 0)) view = EventView.see(view, event, out)
-    return out.map(render)
+  const disconnect = (id: ClientId, reason: DisconnectReason): void => {
+    // As the hub does: the client's rooms hear why, then its sink is forgotten.
+    commit(HubState.disconnect(state, id, reason))
+    fanout.remove(id)
   }
 
   const read = (id: ClientId): Array<string> => {
-    const all = seen(id)
-    const from = cursors.get(id) ?? 0
-    cursors.set(id, all.length)
-    return all.slice(from)
+    const out = unread.get(id)
+    return out === undefined ? [] : out.splice(0, out.length)
   }
 
   return {
     connect,
+    connectWith,
+    run: (id, command) => commit(HubState.applyAll(state, id, [Either.right(command)])),
     send,
-    disconnect: (id, reason) => commit(HubState.disconnect(state, id, reason)),
-    shutdown: () => commit(HubState.shutdown(state)),
+    disconnect,
     read,
     skip: (...ids) => ids.forEach(read),
     state: () => state,
@@ -87,6 +116,9 @@ const makeChat = (limits: HubState.Limits = { history: 50 }): Chat => {
     nickOf: (id) => Option.getOrUndefined(Option.map(HashMap.get(state.clients, id), (client) => client.nick))
   }
 }
+
+/** `parse` for a line known to be a command or a mistake, not blank. */
+const input = (line: string) => LineProtocol.parseCommand(line)
 
 const hint = "*** type /help for commands; lines not starting with / go to the room"
 
@@ -335,6 +367,7 @@ describe("HubState", () => {
       assert.deepStrictEqual(chat.read(b!), ["*** rooms: #Dev (1), #lobby (1)"])
     })
 
+    // The leave notice names the room as it was created, not as the joiner typed it.
     it("/join DEV and /join #Dev enter the existing #dev", () => {
       const chat = makeChat()
       const [a, b, c] = connectAll(chat, 3)
@@ -643,7 +676,7 @@ describe("HubState", () => {
       chat.disconnect(a!, DisconnectReason.Closed())
       chat.skip(b!)
       const before = chat.log().length
-      const result = HubState.apply(chat.state(), a!, Command.Command.Say({ text: "late" }))
+      const result = HubState.apply(chat.state(), a!, Command.Say({ text: "late" }))
       assert.isTrue(Either.isRight(result))
       assert.deepStrictEqual(Either.isRight(result) ? result.right.events : undefined, [])
       assert.strictEqual(chat.log().length, before)
@@ -652,14 +685,13 @@ describe("HubState", () => {
 
   describe("a read's worth of lines at once (applyAll)", () => {
     it("replies to one client become one event, with every line in order", () => {
-      const state = HubState.connect(HubState.empty)
-      const id = state.result
-      const inputs = [Command.parse("/who"), Command.parse("/foo"), Command.parse("/who")]
-      const { events } = HubState.applyAll(state.state, id, inputs)
+      const chat = makeChat()
+      const [id] = connectAll(chat, 1)
+      const { events } = HubState.applyAll(chat.state(), id!, [input("/who"), input("/foo"), input("/who")])
       assert.strictEqual(events.length, 1)
-      const out: Array<Output> = []
-      EventView.see({ self: id, room: undefined }, events[0]!, out)
-      assert.deepStrictEqual(out, [
+      const [event] = events
+      assert.strictEqual(event!._tag, "Replied")
+      assert.deepStrictEqual(event!._tag === "Replied" ? LineProtocol.replyText(event!.replies) : [], [
         "*** in #lobby: guest-1\n",
         "! unknown command /foo (try /help)\n",
         "*** in #lobby: guest-1\n"
@@ -670,10 +702,11 @@ describe("HubState", () => {
     // their replies must cost in proportion to the lines, not to their square
     // (which held the whole server for seconds). The bound is 10× what it takes.
     it("costs in proportion to the lines: 13,000 /help in one read", () => {
-      const state = HubState.connect(HubState.empty)
-      const inputs = Array.from({ length: 13_000 }, () => Command.parse("/help"))
+      const chat = makeChat()
+      const [id] = connectAll(chat, 1)
+      const inputs = Array.from({ length: 13_000 }, () => input("/help"))
       const started = performance.now()
-      const { events } = HubState.applyAll(state.state, state.result, inputs)
+      const { events } = HubState.applyAll(chat.state(), id!, inputs)
       const millis = performance.now() - started
       assert.strictEqual(events.length, 1)
       assert.isBelow(millis, 1_000)
@@ -686,7 +719,10 @@ describe("HubState", () => {
       [DisconnectReason.Quit({ message: "gone fishing" }), "quit: gone fishing"],
       [DisconnectReason.Idle(), "idle"],
       [DisconnectReason.TooSlow(), "too slow"],
-      [DisconnectReason.Closed(), "connection closed"]
+      [DisconnectReason.Closed(), "connection closed"],
+      // Shutting down is the node's own now: in a cluster, the others see its clients leave.
+      [DisconnectReason.ShuttingDown(), "server shutting down"],
+      [DisconnectReason.ConnectionLost(), "connection lost"]
     ]
 
     for (const [reason, why] of reasons) {
@@ -696,12 +732,10 @@ describe("HubState", () => {
         chat.send(c!, "/join dev")
         chat.skip(a!, b!, c!)
         const transition = HubState.disconnect(chat.state(), a!, reason)
-        assert.deepStrictEqual(transition.events, [{
-          _tag: "Departed",
-          client: a!,
-          room: "lobby" as NameKey,
-          notice: `*** guest-1 left #lobby (${why})\n`
-        }])
+        // #lobby's events so far: three joins and guest-3's leave; this is its fifth.
+        assert.deepStrictEqual(transition.events, [
+          new Left({ client: a!, nick: Nick("guest-1"), room: RoomName("lobby"), seq: 5, reason })
+        ])
         chat.disconnect(a!, reason)
         assert.deepStrictEqual(chat.read(b!), [`*** guest-1 left #lobby (${why})`])
         assert.deepStrictEqual(chat.read(c!), [])
@@ -739,70 +773,101 @@ describe("HubState", () => {
       chat.send(ids[2]!, "/join Ops")
       chat.send(ids[3]!, "/nick Guest-7")
       for (const id of ids) chat.disconnect(id, DisconnectReason.Closed())
-      assert.deepStrictEqual(HubState.snapshot(chat.state()), {
-        clients: 0,
-        nicks: 0,
-        rooms: [],
-        shuttingDown: false
-      })
+      assert.deepStrictEqual(HubState.snapshot(chat.state()), { clients: 0, nicks: 0, rooms: [] })
       assert.strictEqual(chat.nickOf(chat.connect()), "guest-1")
     })
   })
 
-  describe("shutdown", () => {
-    it("tells every client and closes it, and then nobody gets leave notices", () => {
+  describe("several rooms per client (for protocols other than the line protocol)", () => {
+    const dev = RoomName("dev")
+
+    it("connects with no room: registered, in no room, and in nobody's sight", () => {
+      const chat = makeChat()
+      const [a] = connectAll(chat, 1)
+      const b = Either.getOrThrow(chat.connectWith({}))
+      assert.deepStrictEqual(chat.read(b), [
+        "*** welcome to chat, you are guest-2",
+        "*** type /help for commands; lines not starting with / go to the room"
+      ])
+      assert.deepStrictEqual(chat.read(a!), [])
+      assert.deepStrictEqual(roomsOf(chat), [{ name: "lobby", members: ["guest-1"] }])
+      chat.send(b, "hello?")
+      assert.deepStrictEqual(chat.read(b), ["! you are in no room (try /join ROOM)"])
+    })
+
+    it("connects with a nick asked for, refused if taken in any case", () => {
+      const chat = makeChat()
+      const a = Either.getOrThrow(chat.connectWith({ nick: Nick("alice"), room: lobby }))
+      assert.deepStrictEqual(chat.read(a), welcome("alice", 1))
+      assert.deepStrictEqual(chat.connectWith({ nick: Nick("ALICE") }), Either.left("! nick alice is taken"))
+      assert.deepStrictEqual(HubState.snapshot(chat.state()).clients, 1)
+    })
+
+    it("joins a second room without leaving the first, and speaks to each by name", () => {
       const chat = makeChat()
       const [a, b, c] = connectAll(chat, 3)
       chat.send(c!, "/join dev")
       chat.skip(a!, b!, c!)
-      chat.shutdown()
-      for (const id of [a!, b!, c!]) {
-        assert.deepStrictEqual(chat.read(id), ["*** server shutting down", "(close: server shutting down)"])
-      }
-      const before = chat.log().length
-      chat.disconnect(a!, DisconnectReason.Closed())
-      chat.disconnect(b!, DisconnectReason.Quit({ message: "bye" }))
-      chat.disconnect(c!, DisconnectReason.ShuttingDown())
-      assert.strictEqual(chat.log().length, before)
-      assert.deepStrictEqual(HubState.snapshot(chat.state()), {
-        clients: 0,
-        nicks: 0,
-        rooms: [],
-        shuttingDown: true
-      })
+      chat.run(a!, Command.Join({ room: dev, alone: false }))
+      assert.deepStrictEqual(chat.read(a!), ["*** joined #dev (2 here: guest-1, guest-3)"])
+      assert.deepStrictEqual(chat.read(b!), [])
+      assert.deepStrictEqual(chat.read(c!), ["*** guest-1 joined #dev"])
+      chat.run(a!, Command.Say({ text: "to dev", room: dev }))
+      chat.run(a!, Command.Act({ text: "waves at the lobby", room: lobby }))
+      assert.deepStrictEqual(chat.read(b!), ["* guest-1 waves at the lobby"])
+      assert.deepStrictEqual(chat.read(c!), ["<guest-1> to dev"])
+      chat.run(a!, Command.Who({ room: dev }))
+      assert.deepStrictEqual(chat.read(a!), ["*** in #dev: guest-1, guest-3"])
+      assert.deepStrictEqual(roomsOf(chat), [
+        { name: "dev", members: ["guest-1", "guest-3"] },
+        { name: "lobby", members: ["guest-1", "guest-2"] }
+      ])
     })
 
-    it("a connect after shutdown gets a Replied with the notice and a close, and joins nothing", () => {
+    it("a message without a room, or to a room one is not in, is refused", () => {
       const chat = makeChat()
-      const [a] = connectAll(chat, 1)
-      chat.shutdown()
-      chat.skip(a!)
-      const transition = HubState.connect(chat.state())
-      assert.deepStrictEqual(transition.events, [{
-        _tag: "Replied",
-        client: transition.result,
-        text: "*** server shutting down\n",
-        count: 1,
-        close: { _tag: "ShuttingDown" }
-      }])
-      assert.strictEqual(HubState.snapshot(transition.state).clients, 1)
-      const late = chat.connect()
-      assert.deepStrictEqual(chat.read(late), ["*** server shutting down", "(close: server shutting down)"])
-      assert.deepStrictEqual(chat.read(a!), [])
+      const [a, b] = connectAll(chat, 2)
+      chat.run(a!, Command.Join({ room: dev, alone: false }))
+      chat.skip(a!, b!)
+      chat.run(a!, Command.Say({ text: "where?" }))
+      chat.run(a!, Command.Say({ text: "here?", room: RoomName("ops") }))
+      assert.deepStrictEqual(chat.read(a!), ["! you are in no room (try /join ROOM)", "! you are not in #ops"])
+      assert.deepStrictEqual(chat.read(b!), [])
     })
 
-    it("is announced once", () => {
+    it("a rename and a disconnect are told once in each room", () => {
       const chat = makeChat()
-      connectAll(chat, 1)
-      chat.shutdown()
-      const again = HubState.shutdown(chat.state())
-      assert.deepStrictEqual(again.events, [])
+      const [a, b, c] = connectAll(chat, 3)
+      chat.send(c!, "/join dev")
+      chat.run(a!, Command.Join({ room: dev, alone: false }))
+      chat.skip(a!, b!, c!)
+      chat.send(a!, "/nick alice")
+      assert.deepStrictEqual(chat.read(a!), ["*** you are now alice"])
+      assert.deepStrictEqual(chat.read(b!), ["*** guest-1 is now alice"])
+      assert.deepStrictEqual(chat.read(c!), ["*** guest-1 is now alice"])
+      chat.disconnect(a!, DisconnectReason.Idle())
+      assert.deepStrictEqual(chat.read(b!), ["*** alice left #lobby (idle)"])
+      assert.deepStrictEqual(chat.read(c!), ["*** alice left #dev (idle)"])
+      assert.deepStrictEqual(roomsOf(chat), [
+        { name: "dev", members: ["guest-3"] },
+        { name: "lobby", members: ["guest-2"] }
+      ])
     })
 
-    it("a disconnect for the ShuttingDown reason is silent even before shutdown", () => {
+    it("parts one room, keeping the other; parting a room one is not in is refused", () => {
       const chat = makeChat()
-      const [a] = connectAll(chat, 2)
-      assert.deepStrictEqual(HubState.disconnect(chat.state(), a!, DisconnectReason.ShuttingDown()).events, [])
+      const [a, b, c] = connectAll(chat, 3)
+      chat.send(c!, "/join dev")
+      chat.run(a!, Command.Join({ room: dev, alone: false }))
+      chat.skip(a!, b!, c!)
+      chat.run(a!, Command.Part({ room: dev, message: "back later" }))
+      assert.deepStrictEqual(chat.read(a!), ["*** you left #dev"])
+      assert.deepStrictEqual(chat.read(c!), ["*** guest-1 left #dev (left: back later)"])
+      assert.deepStrictEqual(chat.read(b!), [])
+      chat.run(a!, Command.Part({ room: dev, message: undefined }))
+      assert.deepStrictEqual(chat.read(a!), ["! you are not in #dev"])
+      chat.send(a!, "still in the lobby")
+      assert.deepStrictEqual(chat.read(b!), ["<guest-1> still in the lobby"])
     })
   })
 })

@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { FastCheck } from "effect"
-import * as DisplayWidth from "../src/client/DisplayWidth.js"
-import * as Screen from "../src/client/Screen.js"
-import * as StyledText from "../src/client/StyledText.js"
-import { VirtualTerminal } from "./support/VirtualTerminal.js"
+import * as DisplayWidth from "../../src/client/DisplayWidth.js"
+import * as Screen from "../../src/client/Screen.js"
+import * as StyledText from "../../src/client/StyledText.js"
+import { VirtualTerminal } from "../support/VirtualTerminal.js"
 
 const prompt = [StyledText.span("[alice #lobby] > ")] // 17 columns
 

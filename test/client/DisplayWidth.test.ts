@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import * as DisplayWidth from "../src/client/DisplayWidth.js"
+import * as DisplayWidth from "../../src/client/DisplayWidth.js"
 
 describe("DisplayWidth.displayWidth", () => {
   it("counts printable ASCII one column each", () => {

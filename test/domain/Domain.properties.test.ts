@@ -1,12 +1,12 @@
 /**
- * Properties of `Reply.clean`, the one guard between what a user types and
+ * Properties of `clean`, the one guard between what a user types and
  * other people's terminals: the result never holds a control character,
  * keeps every other character (emoji, CJK, combining marks) in order, loses
  * only trailing white space, and cleaning twice changes nothing.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { FastCheck } from "effect"
-import * as Reply from "../../src/protocol/line/LineProtocol.js"
+import { clean } from "../../src/domain/Domain.js"
 import { isControl } from "../support/Protocol.js"
 
 /** Unicode's White_Space property, listed from the Unicode Character Database (PropList.txt). */
@@ -78,12 +78,12 @@ const hostileText = FastCheck.array(
   { maxLength: 20 }
 ).map((pieces) => pieces.join(""))
 
-describe("Reply.clean, for any text", () => {
+describe("clean, for any text", () => {
   it.prop(
     "never leaves a control character",
     [hostileText],
     ([text]) => {
-      const out = Reply.clean(text)
+      const out = clean(text)
       assert.deepStrictEqual(codePoints(out).filter(isControl), [], JSON.stringify(text))
     },
     { fastCheck: { numRuns: 2000 } }
@@ -93,7 +93,7 @@ describe("Reply.clean, for any text", () => {
     "keeps every other character, in order, losing only trailing white space",
     [hostileText],
     ([text]) => {
-      const out = Reply.clean(text)
+      const out = clean(text)
       const kept = withoutControls(text)
       assert.isTrue(kept.startsWith(out), `${JSON.stringify(out)} is not a prefix of ${JSON.stringify(kept)}`)
       const trimmed = codePoints(kept.slice(out.length))
@@ -124,7 +124,7 @@ describe("Reply.clean, for any text", () => {
     ([[pieces, last]]) => {
       const text = pieces.map(([visible, control]) => visible + control).join("") + last
       const typed = pieces.map(([visible]) => visible).join("") + last
-      assert.strictEqual(Reply.clean(text), withoutControls(typed))
+      assert.strictEqual(clean(text), withoutControls(typed))
     },
     { fastCheck: { numRuns: 1000 } }
   )
@@ -133,8 +133,8 @@ describe("Reply.clean, for any text", () => {
     "changes nothing when applied twice",
     [hostileText],
     ([text]) => {
-      const once = Reply.clean(text)
-      assert.strictEqual(Reply.clean(once), once)
+      const once = clean(text)
+      assert.strictEqual(clean(once), once)
     },
     { fastCheck: { numRuns: 2000 } }
   )

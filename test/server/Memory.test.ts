@@ -8,8 +8,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as v8 from "node:v8"
 import * as vm from "node:vm"
-import * as ManualClock from "./support/ManualClock.js"
-import * as MemoryChat from "./support/MemoryChat.js"
+import * as ManualClock from "../support/ManualClock.js"
+import * as MemoryChat from "../support/MemoryChat.js"
 
 // `gc()` without starting the test runner with --expose-gc: the flag applies to contexts made after it.
 v8.setFlagsFromString("--expose-gc")

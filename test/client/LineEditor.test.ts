@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Option } from "effect"
-import * as LineEditor from "../src/client/LineEditor.js"
+import * as LineEditor from "../../src/client/LineEditor.js"
 
 const { Action, Key } = LineEditor
 
