@@ -23,6 +23,7 @@ import * as LineProtocol from "../protocol/line/LineProtocol.js"
 import type { WireProtocol } from "../protocol/WireProtocol.js"
 import * as ServerConfig from "../ServerConfig.js"
 import { Capacity } from "./Capacity.js"
+import * as ChatMetrics from "./ChatMetrics.js"
 import * as Connection from "./Connection.js"
 
 /** How long a refused connection may take to receive its refusal. */
@@ -75,7 +76,10 @@ export const listen = (
     const hub = yield* Hub
     const capacity = yield* Capacity
     const handle = Connection.handle(protocol)
-    yield* server.run((socket) => capacity.admit(handle(socket), refuse(protocol, socket))).pipe(
+    const refused = ChatMetrics.forTransport(protocol.name).refused
+    const refuseCounted = (socket: Socket.Socket) =>
+      Effect.zipRight(Effect.sync(() => refused.add(1)), refuse(protocol, socket))
+    yield* server.run((socket) => capacity.admit(handle(socket), refuseCounted(socket))).pipe(
       Effect.catchAllCause((cause) => Effect.logError("the server stopped accepting connections", cause)),
       Effect.forkScoped
     )

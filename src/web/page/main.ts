@@ -75,6 +75,7 @@ const state = {
   /** Reconnect attempts since the last good connection. */
   attempt: 0,
   reconnectTimer: undefined as number | undefined,
+  roomsRefresh: undefined as number | undefined,
   /** Do not reconnect: the user quit, or the server let us go for silence. */
   stopped: false,
   /** Replies asked for by typing (`/rooms`, `/who`) are also shown in the log. */
@@ -336,6 +337,16 @@ const refreshRooms = (): void => {
   send({ type: "rooms" })
 }
 
+// People coming and going change other rooms' counts too: the list is asked
+// for again a moment after, once per burst (flood control counts every message).
+const refreshRoomsSoon = (): void => {
+  if (state.roomsRefresh !== undefined) return
+  state.roomsRefresh = window.setTimeout(() => {
+    state.roomsRefresh = undefined
+    refreshRooms()
+  }, 1000)
+}
+
 /** Shows a room's history once: on a reconnect, only what was missed. */
 const showHistory = (room: string, history: ReadonlyArray<Spoken>): void => {
   const last = state.lastSeq.get(room.toLowerCase()) ?? 0
@@ -396,11 +407,13 @@ const handle = (message: ServerMessage): void => {
       noteSeq(message.room, message.seq)
       setMembers([...state.members.filter((nick) => nick !== message.nick), message.nick])
       showMemberNotice(`${message.nick} joined`)
+      refreshRoomsSoon()
       return
     case "left":
       noteSeq(message.room, message.seq)
       setMembers(state.members.filter((nick) => nick !== message.nick))
       showMemberNotice(`${message.nick} left (${leftReason(message.reason)})`)
+      refreshRoomsSoon()
       return
     case "renamed":
       noteSeq(message.room, message.seq)
