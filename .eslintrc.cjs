@@ -12,7 +12,8 @@ module.exports = {
   root: true,
   parser: "@typescript-eslint/parser",
   parserOptions: {
-    project: "./tsconfig.json",
+    // The page (src/web/page) is type-checked for the browser, with its own tsconfig.
+    project: ["./tsconfig.json", "./src/web/page/tsconfig.json"],
     tsconfigRootDir: __dirname,
     sourceType: "module"
   },
@@ -113,6 +114,17 @@ module.exports = {
               "**/server/**", "**/client/**", "**/ServerConfig.js", "**/Cli.js", "**/index.js")
           ]
         }]
+      }
+    },
+    {
+      // The browser page shares the WebSocket protocol's messages, and nothing else of the server.
+      files: ["src/web/page/**/*.ts"],
+      env: { browser: true, node: false },
+      rules: {
+        "no-restricted-imports": restrict(
+          only("the page imports only protocol/ws/ and itself.", "**/domain/**", "**/hub/**", "**/server/**",
+            "**/socket/**", "**/client/**", "**/protocol/line/**", "**/ServerConfig.js", "**/Cli.js", "**/index.js")
+        )
       }
     },
     {

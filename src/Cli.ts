@@ -17,6 +17,7 @@ import type { Capacity } from "./server/Capacity.js"
 import * as ChatServer from "./server/ChatServer.js"
 import * as ChatTcp from "./server/ChatTcp.js"
 import * as ChatTls from "./server/ChatTls.js"
+import * as WebListener from "./server/WebListener.js"
 import * as ServerConfig from "./ServerConfig.js"
 
 /** The server could not listen; the reason in words (`address in use`). */
@@ -161,6 +162,26 @@ const serveOptions = {
     Options.optional,
     Options.map(Option.getOrUndefined),
     Options.withDescription("PEM private key for TLS listeners; reloaded on SIGHUP.")
+  ),
+  httpPort: Options.integer("http-port").pipe(
+    Options.filterMap(
+      (n) => n >= 0 && n <= 65535 ? Option.some(n) : Option.none(),
+      "--http-port must be from 0 to 65535"
+    ),
+    Options.optional,
+    Options.withDescription(
+      "Serve the web chat, /healthz and /metrics on this port (0: a free port; off unless given)."
+    )
+  ),
+  httpHost: Options.text("http-host").pipe(
+    Options.optional,
+    Options.withDescription("The address the web chat listens on (default: --host).")
+  ),
+  allowedOrigins: Options.text("allowed-origins").pipe(
+    Options.optional,
+    Options.withDescription(
+      "Comma-separated origins whose pages may open the WebSocket, or * (default: the page's own)."
+    )
   )
 }
 
@@ -183,6 +204,26 @@ const serve = Command.make("serve", serveOptions, (options) =>
       Layer.mapError(listenFailed(options.port))
     )
     const plain: Array<Layer.Layer<never, ListenFailed, Hub | Capacity | ServerConfig.ServerConfig>> = []
+    if (Option.isSome(options.httpPort)) {
+      const httpHost = Option.getOrElse(options.httpHost, () => options.host)
+      const allowedOrigins = Option.map(options.allowedOrigins, (list) =>
+        list.split(",").map((origin) => origin.trim()).filter((origin) => origin !== ""))
+      const webAddress = ChatServer.formatAddress({
+        _tag: "TcpAddress",
+        hostname: httpHost,
+        port: options.httpPort.value
+      })
+      plain.push(
+        WebListener.layer({
+          host: httpHost,
+          port: options.httpPort.value,
+          allowedOrigins: Option.getOrUndefined(allowedOrigins)
+        })
+          .pipe(Layer.mapError((cause) =>
+            new ListenFailed({ address: webAddress, cause })
+          ))
+      )
+    }
     if (Option.isSome(options.ircPort)) {
       plain.push(
         ChatTcp.listenerWith(irc, { host: options.host, port: options.ircPort.value }, "irc listening on").pipe(

@@ -17,6 +17,9 @@
  *   addresses, for the limits per address.
  * - `LineProtocol`: the line protocol of PROTOCOL.md, as a `WireProtocol`;
  *   `IrcProtocol`: IRC, for `ChatServer.listener`.
+ * - `WsProtocol`, `WsMessage`: the WebSocket protocol and its messages' Schemas.
+ * - `WebListener`: the page, `/ws`, `/healthz` and `/metrics` on one HTTP port
+ *   (over `SocketWeb`); `Health`: what `/healthz` asks (a backplane may provide its own).
  * - `Domain`, `Command`, `Event`: the vocabulary those signatures speak.
  */
 export * as Command from "./domain/Command.js"
@@ -28,11 +31,16 @@ export type { Session, Snapshot } from "./hub/Hub.js"
 export * as IrcProtocol from "./protocol/irc/IrcProtocol.js"
 export * as LineProtocol from "./protocol/line/LineProtocol.js"
 export type { WireProtocol } from "./protocol/WireProtocol.js"
+export * as WsMessage from "./protocol/ws/WsMessage.js"
+export * as WsProtocol from "./protocol/ws/WsProtocol.js"
 export * as ChatServer from "./server/ChatServer.js"
 export * as ChatTcp from "./server/ChatTcp.js"
 export * as ChatTls from "./server/ChatTls.js"
+export * as Health from "./server/Health.js"
+export * as WebListener from "./server/WebListener.js"
 export * as ServerConfig from "./ServerConfig.js"
 export * as RemoteAddress from "./socket/RemoteAddress.js"
 export * as SocketMemory from "./socket/SocketMemory.js"
 export * as SocketTcp from "./socket/SocketTcp.js"
 export * as SocketTls from "./socket/SocketTls.js"
+export * as SocketWeb from "./socket/SocketWeb.js"

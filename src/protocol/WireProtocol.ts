@@ -24,6 +24,11 @@ export interface WireProtocol {
   readonly startIn: RoomName | undefined
   /** What one frame's text asks for; undefined: nothing (a blank line). */
   readonly parse: (text: string) => Input | undefined
+  /**
+   * With message framing: what a binary frame asks for (the WebSocket
+   * protocol is text only, so an error). Absent: its bytes are read as text.
+   */
+  readonly binary?: Input | undefined
   readonly render: Render
   /**
    * For a protocol with per-connection state (IRC: registration before the

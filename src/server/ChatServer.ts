@@ -25,6 +25,7 @@ import * as ServerConfig from "../ServerConfig.js"
 import * as RemoteAddress from "../socket/RemoteAddress.js"
 import type { Refusal } from "./Capacity.js"
 import { Capacity } from "./Capacity.js"
+import * as ChatMetrics from "./ChatMetrics.js"
 import * as Connection from "./Connection.js"
 
 /** How long a refused connection may take to receive its refusal. */
@@ -58,6 +59,8 @@ const refuse = (protocol: WireProtocol, socket: Socket.Socket) => (reason: Refus
 export interface ListenOptions {
   /** The log line once it accepts connections: `listening on` (the line protocol), `irc listening on`... */
   readonly announce: string
+  /** How the address reads after it; default `host:port` (`formatAddress`). */
+  readonly show?: ((address: SocketServer.Address) => string) | undefined
 }
 
 /**
@@ -74,7 +77,10 @@ export const listen = (
     const hub = yield* Hub
     const capacity = yield* Capacity
     const handle = Connection.handle(protocol)
-    yield* server.run((socket) => capacity.admit(handle(socket), refuse(protocol, socket), RemoteAddress.of(socket)))
+    const refused = ChatMetrics.forTransport(protocol.name).refused
+    const refuseCounted = (socket: Socket.Socket) => (refusal: Refusal) =>
+      Effect.zipRight(Effect.sync(() => refused.add(1)), refuse(protocol, socket)(refusal))
+    yield* server.run((socket) => capacity.admit(handle(socket), refuseCounted(socket), RemoteAddress.of(socket)))
       .pipe(
         Effect.catchAllCause((cause) => Effect.logError("the server stopped accepting connections", cause)),
         Effect.forkScoped
@@ -84,7 +90,7 @@ export const listen = (
     yield* Effect.addFinalizer(() =>
       Effect.logInfo("shutting down").pipe(Effect.zipRight(hub.shutdown(config.shutdownGrace)))
     )
-    yield* Effect.logInfo(`${options.announce} ${formatAddress(server.address)}`)
+    yield* Effect.logInfo(`${options.announce} ${(options.show ?? formatAddress)(server.address)}`)
   })
 
 /** A listener for `protocol` over the `SocketServer` of `sockets`: a few lines per protocol. */

@@ -22,7 +22,7 @@
  */
 import type * as Socket from "@effect/platform/Socket"
 import type { Scope } from "effect"
-import { Cause, Clock, Data, Deferred, Duration, Effect, Either, Exit, Mailbox, Ref } from "effect"
+import { Cause, Clock, Data, Deferred, Duration, Effect, Either, Exit, Mailbox, Option, Ref } from "effect"
 import type { Input } from "../domain/Command.js"
 import type { DisconnectReason, UserInfo } from "../domain/Domain.js"
 import { closed, idle, LineTooLong, NotDelivered, quit, tooSlow } from "../domain/Domain.js"
@@ -33,6 +33,7 @@ import * as Frame from "../protocol/Frame.js"
 import type { Step, WireProtocol } from "../protocol/WireProtocol.js"
 import { ServerConfig } from "../ServerConfig.js"
 import * as DirectWrite from "../socket/DirectWrite.js"
+import * as ChatMetrics from "./ChatMetrics.js"
 import * as FloodControl from "./FloodControl.js"
 import * as Outbox from "./Outbox.js"
 
@@ -44,22 +45,36 @@ class ResetWhileWaiting extends Data.TaggedError("ResetWhileWaiting") {}
 
 const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true })
 
-/** Splits what the socket reads into frames, as the protocol frames them. */
-const framer = (
-  framing: WireProtocol["framing"],
-  maxBytes: number
-): (chunk: Uint8Array) => ReadonlyArray<Frame.Frame> => {
-  if (framing === "stream") {
-    const decoder = Frame.decoder(maxBytes)
-    return decoder.push
-  }
-  const tooLong = [Frame.Frame.TooLong()]
-  return (chunk) => chunk.byteLength > maxBytes ? tooLong : [Frame.Frame.Line({ text: utf8.decode(chunk) })]
+/** A byte stream split into lines; `run` hands over bytes only. */
+const streamFrame = (maxBytes: number) => {
+  const decoder = Frame.decoder(maxBytes)
+  return (chunk: string | Uint8Array): ReadonlyArray<Frame.Frame> =>
+    decoder.push(typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk)
 }
 
+/**
+ * With message framing a socket's `runRaw` hands over a text frame as a
+ * string and a binary frame as bytes (the platform's WebSocket convention);
+ * a text frame is measured in UTF-8 bytes like a line.
+ */
+const messageFrame = (maxBytes: number, binary: Input | undefined) => {
+  const tooLong = [Frame.Frame.TooLong()]
+  return (chunk: string | Uint8Array): ReadonlyArray<Frame.Frame> | Input =>
+    typeof chunk === "string"
+      ? Buffer.byteLength(chunk, "utf8") > maxBytes ? tooLong : [Frame.Frame.Line({ text: chunk })]
+      : binary ?? (chunk.byteLength > maxBytes ? tooLong : [Frame.Frame.Line({ text: utf8.decode(chunk) })])
+}
+
+/** A command's kind for metrics: `say`, `act`, `join`... or `error` for a mistake. */
+const kindLabel = (input: Input): string => Either.isRight(input) ? input.right._tag.toLowerCase() : "error"
+
+/** A disconnect's reason for metrics: `quit`, `closed`, `idle`, `tooslow`, `shuttingdown`, `connectionlost`. */
+const reasonLabel = (reason: DisconnectReason): string => reason._tag.toLowerCase()
+
 /** Serves one client until it goes; never fails. */
-export const handle =
-  (protocol: WireProtocol) => (socket: Socket.Socket): Effect.Effect<void, never, Hub | ServerConfig> =>
+export const handle = (protocol: WireProtocol) => {
+  const metrics = ChatMetrics.forTransport(protocol.name)
+  return (socket: Socket.Socket): Effect.Effect<void, never, Hub | ServerConfig> =>
     Effect.gen(function*() {
       const config = yield* ServerConfig
       const hub = yield* Hub
@@ -69,8 +84,25 @@ export const handle =
 
       const outbox = Outbox.make(
         config.maxQueue,
-        () => Deferred.unsafeDone(ending, Exit.succeed(tooSlow)),
-        DirectWrite.of(socket)
+        () => {
+          metrics.slowReaderCutoffs.add(1)
+          Deferred.unsafeDone(ending, Exit.succeed(tooSlow))
+        },
+        DirectWrite.of(socket),
+        { delivered: metrics.deliveries.add, backlog: metrics.outboxBacklog.add }
+      )
+      // Counted from the start, registered with the hub or not (an IRC client registers later).
+      metrics.connects.add(1)
+      metrics.connections.add(1)
+      yield* Effect.addFinalizer(() =>
+        Deferred.poll(ending).pipe(
+          Effect.flatMap(Option.match({ onNone: () => Effect.succeed(closed), onSome: (decided) => decided })),
+          Effect.map((reason) => {
+            metrics.connections.add(-1)
+            metrics.outboxBacklog.add(-outbox.backlog())
+            metrics.disconnect(reasonLabel(reason))
+          })
+        )
       )
       const protocolSession = protocol.session?.()
       const sink = protocolSession?.sink?.(outbox) ?? outbox
@@ -106,9 +138,12 @@ export const handle =
       // control waits nothing more is read and TCP slows the sender. What was
       // read before a reset is still handled; lines that flood control holds
       // back when the reset comes are dropped (`gone` cuts the wait short).
-      const inbox = yield* Mailbox.make<Uint8Array, Socket.SocketError>(1)
+      const inbox = yield* Mailbox.make<Uint8Array | string, Socket.SocketError>(1)
       const gone = yield* Deferred.make<void>()
-      yield* socket.run((chunk) => inbox.offer(chunk)).pipe(
+      const reading = protocol.framing === "message"
+        ? socket.runRaw((chunk) => inbox.offer(chunk))
+        : socket.run((chunk) => inbox.offer(chunk))
+      yield* reading.pipe(
         Effect.tapError(() => Deferred.succeed(gone, undefined)),
         Mailbox.into(inbox),
         Effect.forkScoped
@@ -116,8 +151,11 @@ export const handle =
 
       // Handling: lines in, to the hub in batches, until the client is done.
       const resetWhileWaiting = Deferred.await(gone).pipe(Effect.zipRight(Effect.fail(new ResetWhileWaiting())))
-      const admit = yield* FloodControl.make(config, resetWhileWaiting)
-      const frames = framer(protocol.framing, config.maxLineBytes)
+      const admit = yield* FloodControl.make(config, resetWhileWaiting, metrics.floodDelayed.add)
+      // Splits what the socket reads into frames, as the protocol frames them.
+      const frames = protocol.framing === "message"
+        ? messageFrame(config.maxLineBytes, protocol.binary)
+        : streamFrame(config.maxLineBytes)
       const tooLong: Input = Either.left(new LineTooLong({ maxBytes: config.maxLineBytes }))
       // The idle timeout: the operator's, or the protocol's own keep-alive default.
       const idleTimeout = config.idleTimeout ?? (protocolSession?.keepAlive === undefined ? undefined : {
@@ -187,6 +225,7 @@ export const handle =
           for (const step of steps()) {
             switch (step._tag) {
               case "Input":
+                metrics.message(kindLabel(step.input))
                 pending.push(step.input)
                 break
               case "Local":
@@ -231,9 +270,13 @@ export const handle =
           Effect.flatMap((quit) => quit === undefined ? Effect.void : Effect.fail(new Quitting({ reason: quit })))
         )
 
-      const onChunk = (chunk: Uint8Array): Effect.Effect<void, Quitting | ResetWhileWaiting, Scope.Scope> =>
+      const onChunk = (chunk: Uint8Array | string): Effect.Effect<void, Quitting | ResetWhileWaiting, Scope.Scope> =>
         Effect.suspend(() => {
           const framed = frames(chunk)
+          if (Either.isEither(framed)) {
+            metrics.message(kindLabel(framed))
+            return session === undefined ? lineArrived : Effect.zipRight(lineArrived, onLines(session, [framed]))
+          }
           if (framed.length === 0) return Effect.void
           if (protocolSession !== undefined) {
             return Effect.zipRight(lineArrived, onFrames(framed, protocolSession.read))
@@ -241,7 +284,10 @@ export const handle =
           const inputs: Array<Input> = []
           for (const frame of framed) {
             const input = toInput(frame)
-            if (input !== undefined) inputs.push(input)
+            if (input !== undefined) {
+              metrics.message(kindLabel(input))
+              inputs.push(input)
+            }
           }
           return inputs.length === 0 || session === undefined
             ? lineArrived
@@ -323,3 +369,4 @@ export const handle =
         Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logWarning("connection failed", cause)
       )
     )
+}

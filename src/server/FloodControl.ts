@@ -48,10 +48,12 @@ export const grant = (bucket: Bucket, now: number, policy: Policy, wanted: numbe
  * until at least one line may go, and returns how many of the `n` may go now.
  * `cancelWait`, if it fails while `admit` waits, ends the wait with its
  * error (the connection is gone); lines that need no wait never race it.
+ * `onDelayed(n)`: `n` lines were admitted only after a wait (for metrics).
  */
 export const make = <E = never>(
   policy: Policy,
-  cancelWait?: Effect.Effect<never, E>
+  cancelWait?: Effect.Effect<never, E>,
+  onDelayed?: (lines: number) => void
 ): Effect.Effect<(wanted: number) => Effect.Effect<number, E>> =>
   policy.rate <= 0
     ? Effect.succeed(Effect.succeed)
@@ -59,7 +61,7 @@ export const make = <E = never>(
       const bucket = yield* Ref.make(full(policy, yield* Clock.currentTimeMillis))
       const sleep = (millis: number): Effect.Effect<void, E> =>
         cancelWait === undefined ? Effect.sleep(millis) : Effect.raceFirst(Effect.sleep(millis), cancelWait)
-      const admit = (wanted: number): Effect.Effect<number, E> =>
+      const admit = (wanted: number, waited = false): Effect.Effect<number, E> =>
         Clock.currentTimeMillis.pipe(
           Effect.flatMap((now) =>
             Ref.modify(bucket, (current) => {
@@ -67,11 +69,13 @@ export const make = <E = never>(
               return [result, result.bucket]
             })
           ),
-          Effect.flatMap((result) =>
-            result.granted > 0 ? Effect.succeed(result.granted) : sleep(result.wait).pipe(
-              Effect.zipRight(Effect.suspend(() => admit(wanted)))
-            )
-          )
+          Effect.flatMap((result) => {
+            if (result.granted > 0) {
+              if (waited) onDelayed?.(result.granted)
+              return Effect.succeed(result.granted)
+            }
+            return sleep(result.wait).pipe(Effect.zipRight(Effect.suspend(() => admit(wanted, true))))
+          })
         )
-      return admit
+      return (wanted: number) => admit(wanted)
     })

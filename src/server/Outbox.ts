@@ -28,6 +28,16 @@ export interface Outbox extends Sink {
    * it may first wait for the socket to drain, and fail if it closed.
    */
   readonly take: Effect.Effect<Batch, Socket.SocketError>
+  /** Lines waiting for the writer now. */
+  readonly backlog: () => number
+}
+
+/** What an outbox reports as it goes, for metrics. */
+export interface Observer {
+  /** `count` lines were handed over for the client (to the socket, or to wait here). */
+  readonly delivered: (count: number) => void
+  /** The lines waiting here grew (or, negative, shrank) by `delta`. */
+  readonly backlog: (delta: number) => void
 }
 
 /**
@@ -45,7 +55,12 @@ export interface Outbox extends Sink {
  * the socket, with no fiber woken; the writer is woken only to wait for a
  * full socket to drain, and meanwhile text gathers here as without it.
  */
-export const make = (maxLines: number, onTooSlow: () => void, direct?: DirectWrite): Outbox => {
+export const make = (
+  maxLines: number,
+  onTooSlow: () => void,
+  direct?: DirectWrite,
+  observer?: Observer
+): Outbox => {
   let text = ""
   // Lines in `text`.
   let lines = 0
@@ -55,6 +70,7 @@ export const make = (maxLines: number, onTooSlow: () => void, direct?: DirectWri
 
   const drain = (): Batch => {
     const batch: Batch = { text, lines, close }
+    if (lines > 0) observer?.backlog(-lines)
     text = ""
     lines = 0
     return batch
@@ -76,8 +92,10 @@ export const make = (maxLines: number, onTooSlow: () => void, direct?: DirectWri
     if (direct !== undefined && waiting !== undefined) {
       switch (direct.write(line, canWait)) {
         case "ok":
+          observer?.delivered(count)
           return
         case "full":
+          observer?.delivered(count)
           return wakeWith(Effect.zipRight(direct.drained, drained))
         case "closed":
           // Taken the usual way, so that the writer fails with the socket's own error.
@@ -90,6 +108,8 @@ export const make = (maxLines: number, onTooSlow: () => void, direct?: DirectWri
     }
     text += line
     lines += count
+    observer?.delivered(count)
+    observer?.backlog(count)
     wake()
   }
 
@@ -107,5 +127,5 @@ export const make = (maxLines: number, onTooSlow: () => void, direct?: DirectWri
     })
   })
 
-  return { write, close: closeWith, take }
+  return { write, close: closeWith, take, backlog: () => lines }
 }
