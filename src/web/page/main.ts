@@ -456,6 +456,14 @@ const handle = (message: ServerMessage): void => {
     case "full":
       showError("the server is full; trying again")
       return
+    case "tooMany":
+      showError("too many connections from your address; trying again")
+      return
+    case "cluster":
+      if (message.what === "historyLost") showNotice(`the history of #${message.room ?? "this room"} was lost`)
+      else if (message.what === "eventsMissed") showNotice(`some events in #${message.room ?? "this room"} were missed`)
+      else showNotice("the server lost the cluster; reconnecting")
+      return
     case "error":
       showError(message.message)
       return
