@@ -297,6 +297,21 @@ describe("queries", () => {
 
     client.send(`TOPIC #${room}`)
     assert.strictEqual((await client.next()).command, "331")
+    // A topic is kept with the room: the setter sees it echoed, the room hears it, a newcomer gets it.
+    client.send(`TOPIC #${room} :the \u0002plan\u0002`)
+    const echoed = await client.next()
+    assert.deepStrictEqual([echoed.command, echoed.params], ["TOPIC", [`#${room}`, "the plan"]])
+    assert.strictEqual(
+      (await nc.until((l) => l.includes("topic"))).at(-1),
+      `*** ${nick} set the topic of #${room}: the plan`
+    )
+    client.send(`TOPIC #${room}`)
+    assert.deepStrictEqual((await client.next()).params, [nick, `#${room}`, "the plan"])
+    const newcomer = await IrcClient.register(irc, fresh("n"))
+    newcomer.send(`JOIN #${room}`)
+    assert.deepStrictEqual(commands(await newcomer.upTo("366")), ["JOIN", "332", "353", "366"])
+    await client.next()
+    await nc.line()
     client.send(`MODE #${room}`)
     assert.strictEqual((await client.next()).command, "324")
     client.send(`MODE ${nick}`)
