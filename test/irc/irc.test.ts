@@ -397,6 +397,22 @@ describe("what protects the server", () => {
     assert.strictEqual(await nc.line(), `<${nick}> bold red under [31mansi`)
   })
 
+  it("flood control delays an IRC client's lines past its burst, and drops none", async () => {
+    const server = await startServer(["--irc-port", "0", "--rate", "20", "--burst", "3"])
+    const irc = await ircPortOf(server)
+    const flooder = await IrcClient.register(irc, "flooder")
+    flooder.send("JOIN #lobby")
+    await flooder.upTo("366")
+    const nc = await LineClient.join(server.port)
+    await flooder.upTo("JOIN")
+    const started = performance.now()
+    flooder.socket.write(Array.from({ length: 12 }, (_, i) => `PRIVMSG #lobby :line ${i}\r\n`).join(""))
+    const got = await nc.take(12)
+    assert.deepStrictEqual(got, Array.from({ length: 12 }, (_, i) => `<flooder> line ${i}`))
+    // 9 lines past the burst of 3, at 20 a second.
+    assert.isAtLeast(performance.now() - started, 400)
+  })
+
   it("an IRC client that stops reading is cut off (too slow); the room hears it", async () => {
     const server = await startServer(["--irc-port", "0", "--rate", "0", "--max-queue", "100"])
     const irc = await ircPortOf(server)
