@@ -28,6 +28,8 @@ export type Command = Data.TaggedEnum<{
   Ping: { readonly token: string }
   /** What is known of a nick: its rooms (IRC's `WHOIS`); the nick is looked up when applied. */
   Whois: { readonly nick: string; readonly brief?: boolean | undefined }
+  /** `room`'s topic: asked for (`text` undefined), or set (`""` clears it) by a member (IRC's `TOPIC`). */
+  Topic: { readonly room: RoomName; readonly text?: string | undefined }
   /** How many clients and rooms the chat has (IRC's `LUSERS`). */
   Lusers: {}
 }>

@@ -41,11 +41,14 @@ export class Left extends Schema.TaggedClass<Left>()("Left", { ...roomEvent, rea
 /** The client, a member of the room, took the nick `to` (`nick` is the old one). */
 export class Renamed extends Schema.TaggedClass<Renamed>()("Renamed", { ...roomEvent, to: NickSchema }) {}
 
+/** A member set the room's topic (`topic` empty: cleared it). */
+export class TopicSet extends Schema.TaggedClass<TopicSet>()("TopicSet", { ...roomEvent, topic: Schema.String }) {}
+
 /** What a room keeps for newcomers. */
 export const Spoken = Schema.Union(Said, Acted)
 export type Spoken = typeof Spoken.Type
 
-export const RoomEvent = Schema.Union(Said, Acted, Joined, Left, Renamed)
+export const RoomEvent = Schema.Union(Said, Acted, Joined, Left, Renamed, TopicSet)
 export type RoomEvent = typeof RoomEvent.Type
 
 /** A private message, seen by both ends. */
@@ -76,6 +79,8 @@ export const Reply = Schema.Union(
   Schema.TaggedStruct("Registered", { nick: NickSchema, users: Schema.optional(users) }),
   /** The client entered a room: its members (the client among them, sorted) and its history. */
   Schema.TaggedStruct("Entered", {
+    /** The room's topic, if it has one. */
+    topic: Schema.optional(Schema.String),
     room: RoomNameSchema,
     members: Schema.Array(NickSchema),
     history: Schema.Array(Spoken)
@@ -127,6 +132,12 @@ export const Reply = Schema.Union(
     /** As the `Whois` command asked: a one-line answer (IRC's `WHO nick`). */
     brief: Schema.optional(Schema.Boolean)
   }),
+  /** A room's topic (undefined: none); `changed`: the client has just set it. */
+  Schema.TaggedStruct("Topic", {
+    room: RoomNameSchema,
+    topic: Schema.UndefinedOr(Schema.String),
+    changed: Schema.optional(Schema.Boolean)
+  }),
   /** Answer to `Lusers`. */
   Schema.TaggedStruct("Counts", { users })
 )
@@ -141,7 +152,7 @@ export class Replied extends Schema.TaggedClass<Replied>()("Replied", {
   close: Schema.UndefinedOr(DisconnectReasonSchema)
 }) {}
 
-export const Event = Schema.Union(Said, Acted, Joined, Left, Renamed, Whispered, Replied)
+export const Event = Schema.Union(Said, Acted, Joined, Left, Renamed, TopicSet, Whispered, Replied)
 export type Event = typeof Event.Type
 
 /** A room event is about to be shown to someone else: a join, a leave, a rename may wait a moment for company. */

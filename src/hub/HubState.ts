@@ -22,7 +22,7 @@ import type {
 } from "../domain/Domain.js"
 import { AlreadyInRoom, guestNick, guestNumber, keyOf, NickTaken, NoSuchNick, NotInRoom } from "../domain/Domain.js"
 import type { Event, Reply, RoomEvent } from "../domain/Event.js"
-import { Acted, Joined, Left, Renamed, Replied, Said, Whispered } from "../domain/Event.js"
+import { Acted, Joined, Left, Renamed, Replied, Said, TopicSet, Whispered } from "../domain/Event.js"
 import * as Room from "./Room.js"
 
 export interface Client {
@@ -329,6 +329,8 @@ export const apply = (
       return Either.right(tell(state, id, [{ _tag: "Pong", token: command.token }]))
     case "Whois":
       return whois(state, client, command.nick, command.brief)
+    case "Topic":
+      return topic(state, client, command.room, command.text)
     case "Lusers":
       return Either.right(tell(state, id, [{ _tag: "Counts", users: users(state) }]))
   }
@@ -428,7 +430,13 @@ const join = (
   const room = roomAt(next, key)
   events.push(
     joined,
-    replied(client.id, [{ _tag: "Entered", room: room.name, members: memberNicks(next, room), history }])
+    replied(client.id, [{
+      _tag: "Entered",
+      room: room.name,
+      members: memberNicks(next, room),
+      history,
+      ...(room.topic === undefined ? {} : { topic: room.topic })
+    }])
   )
   return Either.right(transition(next, events, undefined))
 }
@@ -444,6 +452,32 @@ const part = (
   const room = roomAt(state, key).name
   const [next, , left] = leaveRoom(state, client, key, { _tag: "Parted", message })
   return Either.right(transition(next, [left, replied(client.id, [{ _tag: "Parted", room, message }])], undefined))
+}
+
+const topic = (
+  state: HubState,
+  client: Client,
+  name: RoomName,
+  text: string | undefined
+): Either.Either<Transition, NotInRoom> => {
+  const key = keyOf(name)
+  const found = HashMap.get(state.rooms, key)
+  if (text === undefined) {
+    if (Option.isNone(found)) return Either.left(new NotInRoom({ room: name }))
+    return Either.right(tell(state, client.id, [{ _tag: "Topic", room: found.value.name, topic: found.value.topic }]))
+  }
+  if (!client.rooms.includes(key)) return Either.left(new NotInRoom({ room: name }))
+  const withTopic: HubState = {
+    ...state,
+    rooms: HashMap.set(state.rooms, key, { ...roomAt(state, key), topic: text === "" ? undefined : text })
+  }
+  const [next, event] = numbered(
+    withTopic,
+    key,
+    (seq, room) => new TopicSet({ client: client.id, nick: client.nick, room, seq, topic: text }, true)
+  )
+  const reply: Reply = { _tag: "Topic", room: event.room, topic: text === "" ? undefined : text, changed: true }
+  return Either.right(transition(next, [event, replied(client.id, [reply], undefined, client.nick)], undefined))
 }
 
 const infoOf = (state: HubState, nick: Nick): UserInfo | undefined =>

@@ -160,6 +160,20 @@ describe.runIf(hasRedis)("Redis unavailable for a few seconds", () => {
   })
 })
 
+describe.runIf(hasRedis)("pub/sub falling behind", () => {
+  it("a tiny client-output-buffer-limit cuts the subscriber off; the node fills the gaps from the logs", async () => {
+    const { alice, bob } = await pair()
+    await redis.cli("CONFIG", "SET", "client-output-buffer-limit", "pubsub 2kb 1kb 1")
+    const lines = Array.from({ length: 300 }, (_, i) => `line ${i} ${"x".repeat(50)}`)
+    await alice.writeLines(lines, 30)
+    const got = (await bob.until((line) => line === `<alice> ${lines.at(-1)}`, 15_000)).filter((l) =>
+      l.startsWith("<alice> ")
+    )
+    await redis.cli("CONFIG", "SET", "client-output-buffer-limit", "pubsub 32mb 8mb 60")
+    expect(got).toEqual(lines.map((line) => `<alice> ${line}`))
+  })
+})
+
 describe.runIf(hasRedis)("Redis restarted empty", () => {
   it("within 10 s the nodes register their clients again, and rooms are told their history was lost", async () => {
     const { alice, bob, one } = await pair()

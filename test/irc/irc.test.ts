@@ -297,6 +297,21 @@ describe("queries", () => {
 
     client.send(`TOPIC #${room}`)
     assert.strictEqual((await client.next()).command, "331")
+    // A topic is kept with the room: the setter sees it echoed, the room hears it, a newcomer gets it.
+    client.send(`TOPIC #${room} :the \u0002plan\u0002`)
+    const echoed = await client.next()
+    assert.deepStrictEqual([echoed.command, echoed.params], ["TOPIC", [`#${room}`, "the plan"]])
+    assert.strictEqual(
+      (await nc.until((l) => l.includes("topic"))).at(-1),
+      `*** ${nick} set the topic of #${room}: the plan`
+    )
+    client.send(`TOPIC #${room}`)
+    assert.deepStrictEqual((await client.next()).params, [nick, `#${room}`, "the plan"])
+    const newcomer = await IrcClient.register(irc, fresh("n"))
+    newcomer.send(`JOIN #${room}`)
+    assert.deepStrictEqual(commands(await newcomer.upTo("366")), ["JOIN", "332", "353", "366"])
+    await client.next()
+    await nc.line()
     client.send(`MODE #${room}`)
     assert.strictEqual((await client.next()).command, "324")
     client.send(`MODE ${nick}`)
@@ -380,6 +395,22 @@ describe("what protects the server", () => {
     await client.next()
     client.send(`PRIVMSG #${room} :\u0002bold\u0002 \u000304,05red\u0003 \u001funder\u001f \u001b[31mansi`)
     assert.strictEqual(await nc.line(), `<${nick}> bold red under [31mansi`)
+  })
+
+  it("flood control delays an IRC client's lines past its burst, and drops none", async () => {
+    const server = await startServer(["--irc-port", "0", "--rate", "20", "--burst", "3"])
+    const irc = await ircPortOf(server)
+    const flooder = await IrcClient.register(irc, "flooder")
+    flooder.send("JOIN #lobby")
+    await flooder.upTo("366")
+    const nc = await LineClient.join(server.port)
+    await flooder.upTo("JOIN")
+    const started = performance.now()
+    flooder.socket.write(Array.from({ length: 12 }, (_, i) => `PRIVMSG #lobby :line ${i}\r\n`).join(""))
+    const got = await nc.take(12)
+    assert.deepStrictEqual(got, Array.from({ length: 12 }, (_, i) => `<flooder> line ${i}`))
+    // 9 lines past the burst of 3, at 20 a second.
+    assert.isAtLeast(performance.now() - started, 400)
   })
 
   it("an IRC client that stops reading is cut off (too slow); the room hears it", async () => {

@@ -103,6 +103,8 @@ export const make = (serverName: string) => {
         }
       case "Renamed":
         return [line(source, "NICK", [event.to], true)]
+      case "TopicSet":
+        return [line(source, "TOPIC", [target, event.topic], true)]
     }
   }
 
@@ -133,7 +135,7 @@ export const make = (serverName: string) => {
     "NETWORK=chat",
     "TARGMAX=JOIN:,PART:,NAMES:,LIST:,WHOIS:1,PRIVMSG:4,NOTICE:4",
     "AWAYLEN=200",
-    "TOPICLEN=0",
+    "TOPICLEN=390",
     "KICKLEN=0"
   ]
 
@@ -267,6 +269,7 @@ export const make = (serverName: string) => {
         return
       case "Entered":
         out.push(line(userSource(nick), "JOIN", [channel(reply.room)]))
+        if (reply.topic !== undefined) out.push(numericText(nick, "332", channel(reply.room), reply.topic))
         out.push(...names(nick, reply.room, reply.members))
         return
       case "Parted":
@@ -326,6 +329,15 @@ export const make = (serverName: string) => {
         } else {
           out.push(...whois(nick, reply.nick as Nick, reply.rooms, reply.info))
         }
+        return
+      case "Topic":
+        out.push(
+          reply.changed === true
+            ? line(userSource(nick), "TOPIC", [channel(reply.room), reply.topic ?? ""], true)
+            : reply.topic === undefined
+            ? numericText(nick, "331", channel(reply.room), "No topic is set")
+            : numericText(nick, "332", channel(reply.room), reply.topic)
+        )
         return
       case "Counts":
         out.push(...lusers(nick, reply.users))

@@ -178,7 +178,8 @@ const spoken = (event: Spoken): WsMessage.Spoken =>
     ? { type: "message", room: event.room, nick: event.nick, text: event.text, seq: event.seq }
     : { type: "action", room: event.room, nick: event.nick, text: event.text, seq: event.seq }
 
-export const roomEventMessage = (event: RoomEvent): ServerMessage => {
+/** A room event as a message; undefined for a topic set (the page does not show topics yet). */
+export const roomEventMessage = (event: RoomEvent): ServerMessage | undefined => {
   switch (event._tag) {
     case "Said":
     case "Acted":
@@ -189,6 +190,8 @@ export const roomEventMessage = (event: RoomEvent): ServerMessage => {
       return { type: "left", room: event.room, nick: event.nick, seq: event.seq, reason: leftReason(event.reason) }
     case "Renamed":
       return { type: "renamed", room: event.room, nick: event.nick, to: event.to, seq: event.seq }
+    case "TopicSet":
+      return undefined
   }
 }
 
@@ -240,6 +243,7 @@ export const replyMessage = (reply: Reply): ServerMessage | undefined => {
     case "Pong":
     case "WhoisInfo":
     case "Counts":
+    case "Topic":
       return undefined
   }
 }
@@ -248,7 +252,10 @@ const line = (message: ServerMessage): string => `${WsMessage.encode(message)}\n
 const one = (message: ServerMessage): Rendered => ({ text: line(message), count: 1 })
 
 export const render: Render = {
-  roomEvent: (event) => one(roomEventMessage(event)),
+  roomEvent: (event) => {
+    const message = roomEventMessage(event)
+    return message === undefined ? { text: "", count: 0 } : one(message)
+  },
   whisper: (event: Whispered, side) =>
     one({ type: "private", side, from: event.fromNick, to: event.toNick, text: event.text }),
   replies: (replies) => {
