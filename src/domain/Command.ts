@@ -9,7 +9,12 @@ import type { Nick, RoomName, UserError } from "./Domain.js"
 
 export type Command = Data.TaggedEnum<{
   /** A room message; `room` undefined: the one room the client is in. */
-  Say: { readonly text: string; readonly room?: RoomName | undefined }
+  Say: {
+    readonly text: string
+    readonly room?: RoomName | undefined
+    /** Sent as a notice (IRC's `NOTICE`: no automatic reply is expected); other protocols show a message. */
+    readonly notice?: boolean | undefined
+  }
   /** An action (`/me`); `room` as for `Say`. */
   Act: { readonly text: string; readonly room?: RoomName | undefined }
   Rename: { readonly nick: Nick }

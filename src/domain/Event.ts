@@ -31,7 +31,12 @@ const roomEvent = {
 }
 
 /** A room message. */
-export class Said extends Schema.TaggedClass<Said>()("Said", { ...roomEvent, text: Schema.String }) {}
+export class Said extends Schema.TaggedClass<Said>()("Said", {
+  ...roomEvent,
+  text: Schema.String,
+  /** Sent as a notice (IRC's `NOTICE`). */
+  notice: Schema.optional(Schema.Boolean)
+}) {}
 /** An action (`/me`). */
 export class Acted extends Schema.TaggedClass<Acted>()("Acted", { ...roomEvent, text: Schema.String }) {}
 /** The client entered the room. */

@@ -340,11 +340,13 @@ const speak = (
   state: HubState,
   client: Client,
   key: NameKey,
-  command: { readonly _tag: "Say" | "Act"; readonly text: string }
+  command: { readonly _tag: "Say" | "Act"; readonly text: string; readonly notice?: boolean | undefined }
 ): Transition => {
   const [next, event] = numbered(state, key, (seq, room) => {
     const facts = { client: client.id, nick: client.nick, room, seq, text: command.text }
-    return command._tag === "Say" ? new Said(facts, true) : new Acted(facts, true)
+    return command._tag === "Act"
+      ? new Acted(facts, true)
+      : new Said(command.notice === true ? { ...facts, notice: true } : facts, true)
   })
   return transition(next, [event], undefined)
 }

@@ -163,6 +163,17 @@ describe("IRC and line clients in the same rooms", () => {
     assert.strictEqual(await nc.line(), `* ${nick} dances`)
     client.send(`NOTICE #${room} :a notice`)
     assert.strictEqual(await nc.line(), `<${nick}> a notice`)
+    const watcher = await IrcClient.register(irc, fresh("watch"))
+    watcher.send(`JOIN #${room}`)
+    await watcher.upTo("366")
+    await client.upTo("JOIN")
+    await nc.line()
+    client.send(`NOTICE #${room} :to irc`)
+    assert.deepStrictEqual((await watcher.next()).command, "NOTICE")
+    await nc.line()
+    watcher.send("QUIT")
+    await client.upTo("QUIT")
+    await nc.line()
 
     // private messages
     client.send(`PRIVMSG ${nc.nick} :psst`)

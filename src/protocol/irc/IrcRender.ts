@@ -85,7 +85,7 @@ export const make = (serverName: string) => {
     const target = channel(event.room)
     switch (event._tag) {
       case "Said":
-        return messages(source, "PRIVMSG", target, event.text)
+        return messages(source, event.notice === true ? "NOTICE" : "PRIVMSG", target, event.text)
       case "Acted":
         return messages(source, "PRIVMSG", target, event.text, ctcpAction)
       case "Joined":

@@ -175,7 +175,11 @@ export const make = (words: IrcWords): ProtocolSession => {
         onLeft: failed,
         onRight: (room) =>
           channels.has(room.toLowerCase())
-            ? command(query === undefined ? Command.Say({ text, room }) : Command.Act({ text, room }))
+            ? command(
+              query === undefined
+                ? Command.Say(name === "NOTICE" ? { text, room, notice: true } : { text, room })
+                : Command.Act({ text, room })
+            )
             // No automatic reply to a NOTICE, as RFC 2812 asks.
             : name === "NOTICE"
             ? local()
