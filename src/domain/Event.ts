@@ -69,6 +69,15 @@ export class Whispered extends Schema.TaggedClass<Whispered>()("Whispered", {
 // Replies: for one client only.
 
 const roomCount = Schema.Struct({ room: RoomNameSchema, members: Schema.Number })
+/**
+ * What a member said of itself, if anything; encoded as `null` when nothing,
+ * since JSON (a cluster's Redis) cannot hold `undefined` in an array.
+ */
+const infoOrNone = Schema.transform(Schema.NullOr(UserInfo), Schema.UndefinedOr(UserInfo), {
+  strict: true,
+  decode: (info) => info ?? undefined,
+  encode: (info) => info ?? null
+})
 /** The size of the chat: clients connected, rooms with someone in them. */
 const users = Schema.Struct({ clients: Schema.Number, rooms: Schema.Number })
 
@@ -102,7 +111,7 @@ export const Reply = Schema.Union(
     members: Schema.Array(NickSchema),
     full: Schema.optional(Schema.Boolean),
     /** With `full`: what each member (in the order of `members`) said of itself, if anything. */
-    infos: Schema.optional(Schema.Array(Schema.UndefinedOr(UserInfo)))
+    infos: Schema.optional(Schema.Array(infoOrNone))
   }),
   /** Answer to quitting. */
   Schema.TaggedStruct("Bye", {}),

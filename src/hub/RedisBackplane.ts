@@ -216,6 +216,13 @@ export const make = (
                 return Effect.fail(new BackplaneError({ reason: "Timeout" }))
               case "fenced":
                 return Effect.fail(new BackplaneError({ reason: "Fenced" }))
+              case "unknown":
+                // The scripts and this code disagree on the commands: a bug, refused before anything changed.
+                return Effect.logError(`the Redis scripts do not know the command ${stringOf(answer[1])}`).pipe(
+                  Effect.zipRight(Effect.fail(
+                    new BackplaneError({ reason: "Unavailable", cause: `unknown command ${stringOf(answer[1])}` })
+                  ))
+                )
               default:
                 return Effect.fail(new BackplaneError({ reason: "Unavailable", cause: answer[0] }))
             }
@@ -230,7 +237,12 @@ export const make = (
         const held = connecting.room === undefined ? [] : [keyOf(connecting.room)]
         delivery.locals.set(connecting.client, { nick: undefined, rooms: new Map() })
         delivery.hold(held)
-        return transition(Scripts.connect, [String(connecting.client), connecting.nick ?? "", connecting.room ?? ""])
+        return transition(Scripts.connect, [
+          String(connecting.client),
+          connecting.nick ?? "",
+          connecting.room ?? "",
+          connecting.info === undefined ? "" : JSON.stringify(connecting.info)
+        ])
           .pipe(
             Effect.flatMap((outcome): Effect.Effect<Nick, NickTaken> => {
               if (outcome._tag === "Taken") {
@@ -285,9 +297,11 @@ export const make = (
       })
 
     const tell: BackplaneShape["tell"] = (client, replies, close) =>
-      Queue.offer(inbox, { _tag: "Direct", events: [new Replied({ client, replies, close }, true)] }).pipe(
-        Effect.asVoid
-      )
+      Effect.suspend(() => {
+        // Replies name the client's nick (IRC), as this node knows it.
+        const nick = delivery.locals.get(client)?.nick
+        return Queue.offer(inbox, { _tag: "Direct", events: [new Replied({ client, replies, close, nick }, true)] })
+      }).pipe(Effect.asVoid)
 
     const snapshot: BackplaneShape["snapshot"] = cmd.run(Scripts.snapshot, [prefix]).pipe(
       Effect.map((reply) => {

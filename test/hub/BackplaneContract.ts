@@ -6,12 +6,13 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import type { Scope } from "effect"
-import { Context, Effect, Either, Exit, Layer } from "effect"
+import { Context, Effect, Either, Exit, Layer, Schema } from "effect"
 import { Command } from "../../src/domain/Command.js"
 import type { Input } from "../../src/domain/Command.js"
-import type { ClientId, Nick, RoomName, UserError } from "../../src/domain/Domain.js"
-import { closed, quit, UnknownCommand } from "../../src/domain/Domain.js"
-import type { Event, Reply, RoomEvent } from "../../src/domain/Event.js"
+import type { ClientId, Nick, RoomName, UserError, UserInfo } from "../../src/domain/Domain.js"
+import { closed, NotInRoom, quit, UnknownCommand } from "../../src/domain/Domain.js"
+import type { Reply, RoomEvent } from "../../src/domain/Event.js"
+import { Event } from "../../src/domain/Event.js"
 import type { BackplaneShape, Events } from "../../src/hub/Backplane.js"
 import { Backplane } from "../../src/hub/Backplane.js"
 
@@ -32,14 +33,24 @@ interface Watch {
   readonly all: <A extends Event>(match: (event: Event) => event is A) => Effect.Effect<Array<A>>
 }
 
+/**
+ * An event as it reaches a node over the wire (Schema-encoded, JSON, decoded):
+ * a field left undefined and a field left out are the same fact, so every
+ * backplane is compared on what it would send.
+ */
+const encodeEvent = Schema.encodeSync(Event)
+const decodeEvent = Schema.decodeUnknownSync(Event)
+const wire = (event: Event): Event => decodeEvent(JSON.parse(JSON.stringify(encodeEvent(event))))
+
 const watch = (events: Events): Watch => {
   const seen: Array<Event> = []
   const batches: Array<ReadonlyArray<Event>> = []
   let cursor = 0
   const more = events.takeAll.pipe(Effect.map((taken) => {
     for (const batch of taken) {
-      batches.push(batch)
-      seen.push(...batch)
+      const arrived = batch.map(wire)
+      batches.push(arrived)
+      seen.push(...arrived)
     }
   }))
   const next = <A extends Event>(match: (event: Event) => event is A): Effect.Effect<A> =>
@@ -98,13 +109,14 @@ export const backplaneContract = (name: string, make: MakeBackplane): void => {
       return yield* body(bp, node)
     })
 
-  const enter = (bp: BackplaneShape, as?: string, where?: string | null) =>
+  const enter = (bp: BackplaneShape, as?: string, where?: string | null, info?: UserInfo) =>
     Effect.gen(function*() {
       const client = yield* bp.allocateId
       const given = yield* bp.connect({
         client,
         nick: as === undefined ? undefined : nick(as),
-        room: where === null ? undefined : room(where ?? "lobby")
+        room: where === null ? undefined : room(where ?? "lobby"),
+        info
       })
       return { client, nick: given }
     })
@@ -300,6 +312,225 @@ export const backplaneContract = (name: string, make: MakeBackplane): void => {
           const bye = yield* node.next(replyTo(a.client))
           replyOf(bye, "Bye")
           assert.deepStrictEqual(bye.close, quit(undefined))
+        })))
+  })
+
+  // What IRC asks of the shared state: in a cluster as on one node.
+  describe(`backplane contract, IRC: ${name}`, () => {
+    const alInfo: UserInfo = { user: "al", realname: "Alice Liddell" }
+
+    it.scopedLive("ping is answered with pong, in order with the rest, the reply naming the client", () =>
+      withChat(50, (bp, node) =>
+        Effect.gen(function*() {
+          const a = yield* enter(bp, "a")
+          yield* enter(bp, "b")
+          yield* bp.execute(a.client, [
+            ok(Command.Ping({ token: "t1" })),
+            ok(Command.Join({ room: room("dev"), alone: false })),
+            ok(Command.Say({ text: "between", room: room("lobby") })),
+            ok(Command.Whois({ nick: "b" })),
+            ok(Command.Ping({ token: "t2" }))
+          ])
+          yield* nextReply(node, a.client, "Pong")
+          const second = yield* nextReply(node, a.client, "Pong")
+          assert.deepStrictEqual(second, { _tag: "Pong", token: "t2" })
+          // In order with every other reply. (Where the client's own message
+          // falls among its replies nobody can see: it is not shown to its sender.)
+          const replies = node.seen.filter(replyTo(a.client))
+          assert.deepStrictEqual(
+            replies.map((e) => [e.nick, ...e.replies.map((r) => r._tag === "Pong" ? r.token : r._tag)]),
+            [["a", "Welcome"], ["a", "t1"], ["a", "Entered"], ["a", "WhoisInfo", "t2"]]
+          )
+          assert.deepStrictEqual(node.seen.filter(tagged("Said")).map((e) => [e.room, e.text]), [["lobby", "between"]])
+        })))
+
+    it.scopedLive("whois: a nick's rooms in the order entered and what it said of itself; an unknown nick", () =>
+      withChat(50, (bp, node) =>
+        Effect.gen(function*() {
+          const alice = yield* enter(bp, "alice", "lobby", alInfo)
+          yield* bp.execute(alice.client, [ok(Command.Join({ room: room("Dev"), alone: false }))])
+          const bob = yield* enter(bp, "bob", null)
+          yield* bp.execute(bob.client, [
+            ok(Command.Whois({ nick: "ALICE" })),
+            ok(Command.Whois({ nick: "nobody", brief: true })),
+            ok(Command.Whois({ nick: "bob", brief: false }))
+          ])
+          yield* nextReply(node, bob.client, "WhoisInfo")
+          const replies = node.seen.filter(replyTo(bob.client)).flatMap((e) => e.replies)
+            .filter((r) => r._tag === "WhoisInfo")
+          assert.deepStrictEqual(replies, [
+            { _tag: "WhoisInfo", nick: "alice", rooms: [room("lobby"), room("Dev")], info: alInfo },
+            { _tag: "WhoisInfo", nick: "nobody", rooms: undefined, brief: true },
+            { _tag: "WhoisInfo", nick: "bob", rooms: [], brief: false }
+          ])
+        })))
+
+    it.scopedLive("lusers and registering count clients and the rooms with someone in them", () =>
+      withChat(50, (bp, node) =>
+        Effect.gen(function*() {
+          yield* enter(bp, "a", "one")
+          yield* enter(bp, "b", "two")
+          const c = yield* enter(bp, "c", null)
+          const registered = yield* nextReply(node, c.client, "Registered")
+          assert.deepStrictEqual(registered, { _tag: "Registered", nick: nick("c"), users: { clients: 3, rooms: 2 } })
+          yield* bp.execute(c.client, [ok(Command.Join({ room: room("one"), alone: false })), ok(Command.Lusers())])
+          const counts = yield* nextReply(node, c.client, "Counts")
+          assert.deepStrictEqual(counts, { _tag: "Counts", users: { clients: 3, rooms: 2 } })
+        })))
+
+    it.scopedLive("a topic is set by a member, numbered in the room, read by anyone, and shown on entering", () =>
+      withChat(50, (bp, node) =>
+        Effect.gen(function*() {
+          const a = yield* enter(bp, "a", "lobby")
+          const b = yield* enter(bp, "b", "dev")
+          yield* bp.execute(a.client, [
+            ok(Command.Say({ text: "before" })),
+            ok(Command.Topic({ room: room("LOBBY"), text: "hello world" }))
+          ])
+          const set = yield* node.next(tagged("TopicSet"))
+          const said = node.seen.filter(tagged("Said", "lobby"))[0]!
+          assert.deepStrictEqual(
+            [set.room, set.nick, set.client, set.topic, set.seq],
+            [room("lobby"), "a", a.client, "hello world", said.seq + 1]
+          )
+          const changed = yield* nextReply(node, a.client, "Topic")
+          assert.deepStrictEqual(changed, { _tag: "Topic", room: room("lobby"), topic: "hello world", changed: true })
+          yield* bp.execute(b.client, [
+            ok(Command.Topic({ room: room("lobby") })),
+            ok(Command.Topic({ room: room("lobby"), text: "not yours" })),
+            ok(Command.Topic({ room: room("nowhere") })),
+            ok(Command.Join({ room: room("lobby"), alone: false }))
+          ])
+          const entered = yield* nextReply(node, b.client, "Entered")
+          assert.deepStrictEqual(entered.topic, "hello world")
+          const replies = node.seen.filter(replyTo(b.client)).flatMap((e) => e.replies)
+          assert.deepStrictEqual(replies.slice(1, 4), [
+            { _tag: "Topic", room: room("lobby"), topic: "hello world" },
+            { _tag: "Failed", error: new NotInRoom({ room: room("lobby") }) },
+            { _tag: "Failed", error: new NotInRoom({ room: room("nowhere") }) }
+          ])
+          // Cleared: the event says so with an empty topic; the room has none.
+          yield* bp.execute(b.client, [ok(Command.Topic({ room: room("lobby"), text: "" }))])
+          const cleared = yield* node.next(tagged("TopicSet"))
+          assert.deepStrictEqual([cleared.nick, cleared.topic, cleared.seq], ["b", "", set.seq + 2])
+          yield* bp.execute(a.client, [ok(Command.Topic({ room: room("lobby") }))])
+          const none = yield* nextReply(node, a.client, "Topic")
+          assert.deepStrictEqual(none, { _tag: "Topic", room: room("lobby"), topic: undefined })
+          // A topic goes with its emptied room.
+          yield* bp.execute(a.client, [ok(Command.Topic({ room: room("dev"), text: "dev talk" }))])
+          yield* bp.execute(b.client, [ok(Command.Topic({ room: room("dev"), text: "dev talk" }))])
+          yield* bp.disconnect(b.client, closed)
+          const c = yield* enter(bp, "c", "lobby")
+          yield* bp.execute(c.client, [ok(Command.Join({ room: room("dev"), alone: false }))])
+          const fresh = yield* nextReply(node, c.client, "Entered")
+          assert.deepStrictEqual([fresh.room, fresh.topic, fresh.members], [room("dev"), undefined, [nick("c")]])
+        })))
+
+    it.scopedLive("who, full, gives each member's info in the order of the members", () =>
+      withChat(50, (bp, node) =>
+        Effect.gen(function*() {
+          yield* enter(bp, "zed", "lobby")
+          yield* enter(bp, "alice", "lobby", alInfo)
+          const carol = yield* enter(bp, "carol", null, { user: "c", realname: "" })
+          yield* bp.execute(carol.client, [
+            ok(Command.Who({ room: room("LOBBY"), full: true })),
+            ok(Command.Who({ room: room("empty"), full: true })),
+            ok(Command.Who({ room: room("lobby"), full: false }))
+          ])
+          yield* nextReply(node, carol.client, "WhoList")
+          const lists = node.seen.filter(replyTo(carol.client)).flatMap((e) => e.replies)
+            .filter((r) => r._tag === "WhoList")
+          assert.deepStrictEqual(lists, [
+            {
+              _tag: "WhoList",
+              room: room("lobby"),
+              members: [nick("alice"), nick("zed")],
+              full: true,
+              infos: [alInfo, undefined]
+            },
+            { _tag: "WhoList", room: room("empty"), members: [], full: true },
+            { _tag: "WhoList", room: room("lobby"), members: [nick("alice"), nick("zed")], full: false }
+          ])
+        })))
+
+    it.scopedLive("renaming: the reply says from what, names the new nick, and each of the client's rooms hears it", () =>
+      withChat(50, (bp, node) =>
+        Effect.gen(function*() {
+          const a = yield* enter(bp, "a", "one")
+          yield* bp.execute(a.client, [ok(Command.Join({ room: room("two"), alone: false }))])
+          yield* bp.execute(a.client, [ok(Command.Rename({ nick: nick("Ann") }))])
+          const changed = yield* node.next((e): e is Extract<Event, { _tag: "Replied" }> =>
+            replyTo(a.client)(e) && e.replies.some((r) => r._tag === "NickChanged")
+          )
+          assert.strictEqual(changed.nick, "Ann")
+          assert.deepStrictEqual(changed.replies, [{ _tag: "NickChanged", nick: nick("Ann"), from: nick("a") }])
+          const renamed = node.seen.filter(tagged("Renamed"))
+          assert.deepStrictEqual(renamed.map((e) => [e.room, e.nick, e.to]), [["one", "a", "Ann"], ["two", "a", "Ann"]])
+          // The same nick again: nothing changed, nothing said to the rooms.
+          yield* bp.execute(a.client, [
+            ok(Command.Rename({ nick: nick("Ann") })),
+            ok(Command.Quit({ message: undefined }))
+          ])
+          const same = yield* nextReply(node, a.client, "NickChanged")
+          assert.deepStrictEqual(same, { _tag: "NickChanged", nick: nick("Ann") })
+          const bye = node.seen.filter(replyTo(a.client)).at(-1)!
+          assert.deepStrictEqual([bye.nick, bye.replies.map((r) => r._tag), bye.close], [
+            "Ann",
+            ["NickChanged", "Bye"],
+            quit(undefined)
+          ])
+          yield* bp.tell(a.client, [{ _tag: "ShuttingDown" }])
+          const told = yield* nextReply(node, a.client, "ShuttingDown")
+          assert.deepStrictEqual(told, { _tag: "ShuttingDown" })
+          assert.strictEqual(node.seen.filter(replyTo(a.client)).at(-1)!.nick, "Ann")
+        })))
+
+    it.scopedLive("a client in several rooms speaks, and notices, to each by name; without a name it must say which", () =>
+      withChat(50, (bp, node) =>
+        Effect.gen(function*() {
+          const a = yield* enter(bp, "a", null, alInfo)
+          const b = yield* enter(bp, "b", "two")
+          yield* bp.execute(a.client, [
+            ok(Command.Join({ room: room("one"), alone: false })),
+            ok(Command.Join({ room: room("Two"), alone: false })),
+            ok(Command.Say({ text: "hi one", room: room("one") })),
+            ok(Command.Say({ text: "psst two", room: room("two"), notice: true })),
+            ok(Command.Act({ text: "waves", room: room("TWO") })),
+            ok(Command.Say({ text: "where?" })),
+            ok(Command.Who({}))
+          ])
+          yield* node.next(tagged("Acted"))
+          const two = node.seen.filter(roomEvent("two"))
+          assert.deepStrictEqual(two.map((e) => [e._tag, e.nick, "text" in e ? e.text : ""]), [
+            ["Joined", "b", ""],
+            ["Joined", "a", ""],
+            ["Said", "a", "psst two"],
+            ["Acted", "a", "waves"]
+          ])
+          two.forEach((e, i) => assert.strictEqual(e.seq, two[0]!.seq + i))
+          const notice = two[2]!
+          assert.isTrue(notice._tag === "Said" && notice.notice === true)
+          const one = node.seen.filter(tagged("Said", "one"))[0]!
+          assert.isTrue(one._tag === "Said" && one.notice === undefined)
+          const replies = (yield* node.all(replyTo(a.client))).flatMap((e) => e.replies)
+          assert.deepStrictEqual(replies.map((r) => r._tag), [
+            "Registered",
+            "Entered",
+            "Entered",
+            "Failed",
+            "Failed"
+          ])
+          const entered = replies[2]!
+          assert.deepStrictEqual(
+            entered._tag === "Entered" ? [entered.room, entered.members] : [],
+            [room("two"), [nick("a"), nick("b")]]
+          )
+          yield* bp.execute(b.client, [ok(Command.Whois({ nick: "a" }))])
+          const whois = yield* nextReply(node, b.client, "WhoisInfo")
+          assert.deepStrictEqual(whois.rooms, [room("one"), room("two")])
+          yield* bp.disconnect(a.client, closed)
+          const lefts = yield* node.all(tagged("Left"))
+          assert.deepStrictEqual(lefts.map((e) => [e.room, e.nick]), [["one", "a"], ["two", "a"]])
         })))
   })
 }

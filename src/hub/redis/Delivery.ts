@@ -73,7 +73,7 @@ export interface DeliveryOptions {
 
 const isRoomEvent = (event: Event): event is RoomEvent =>
   event._tag === "Said" || event._tag === "Acted" || event._tag === "Joined" || event._tag === "Left" ||
-  event._tag === "Renamed"
+  event._tag === "Renamed" || event._tag === "TopicSet"
 
 const notice = (client: ClientId, what: "HistoryLost" | "EventsMissed", room: RoomName): Replied =>
   new Replied({ client, replies: [{ _tag: "ClusterNotice", what, room }], close: undefined }, true)
@@ -208,6 +208,11 @@ export const make = (options: DeliveryOptions): Delivery => {
             yield* drain(key, event.seq, true)
           }
         } else {
+          // A client in no room hears of its new nick only in its reply.
+          if (event._tag === "Replied" && event.nick !== undefined) {
+            const local = locals.get(event.client)
+            if (local !== undefined) local.nick = event.nick
+          }
           batch.push(event)
         }
       }

@@ -10,8 +10,9 @@
  *   (hash node → when its current run of heartbeats began), `nc:NODE` (set:
  *   the node's clients).
  * - `nicks` (hash lower-cased nick → client), `guestfloor`, `c:ID` (hash:
- *   nick, node, rooms as space-separated keys in the order entered).
- * - `rooms` (set of keys with members), `r:KEY` (hash: name), `rm:KEY` (set
+ *   nick, node, rooms as space-separated keys in the order entered, and
+ *   `user`, `realname` if the client said them: IRC's `USER`).
+ * - `rooms` (set of keys with members), `r:KEY` (hash: name, topic), `rm:KEY` (set
  *   of members), `seq:KEY` (the room's last number; kept when the room
  *   empties, so a number never comes back), `log:KEY` (zset seq → event,
  *   trimmed to `LOGMAX`), `h:KEY` (list of the last `HIST` spoken events).
@@ -46,10 +47,13 @@ local events = {}
 local pub = {}
 local pending = {}
 local CALLER = nil
+-- The caller's nick once its replies are applied: replies name it (IRC).
+local CALLERNICK = nil
 
 local function flush(close)
   if #pending > 0 or close then
     local ev = '{"_tag":"Replied","client":' .. CALLER .. ',"replies":[' .. table.concat(pending, ',') .. ']'
+    if CALLERNICK then ev = ev .. ',"nick":' .. str(CALLERNICK) end
     if close then ev = ev .. ',"close":' .. close end
     events[#events + 1] = ev .. '}'
     pending = {}
@@ -78,6 +82,16 @@ local function getClient(id)
   local rooms = {}
   for k in string.gmatch(v[3] or '', '%S+') do rooms[#rooms + 1] = k end
   return { id = id, nick = v[1], node = v[2], rooms = rooms }
+end
+-- What the client said of itself (\`UserInfo\` as JSON), or nil.
+local function infoOf(id)
+  local v = redis.call('HMGET', P .. 'c:' .. id, 'user', 'realname')
+  if not v[1] then return nil end
+  return '{"user":' .. str(v[1]) .. ',"realname":' .. str(v[2] or '') .. '}'
+end
+-- Clients connected and rooms with someone in them.
+local function users()
+  return '{"clients":' .. redis.call('HLEN', P .. 'nicks') .. ',"rooms":' .. redis.call('SCARD', P .. 'rooms') .. '}'
 end
 local function saveRooms(c) redis.call('HSET', P .. 'c:' .. c.id, 'rooms', table.concat(c.rooms, ' ')) end
 local function hasRoom(c, key)
@@ -133,15 +147,19 @@ local function history(key)
   if HIST == 0 then return '[]' end
   return '[' .. table.concat(redis.call('LRANGE', P .. 'h:' .. key, 0, -1), ',') .. ']'
 end
-local function memberNicks(key)
-  local nicks = {}
+-- The room's members, sorted by nick: \`{ id, nick }\` each.
+local function members(key)
+  local found = {}
   for _, id in ipairs(redis.call('SMEMBERS', P .. 'rm:' .. key)) do
     local nick = redis.call('HGET', P .. 'c:' .. id, 'nick')
-    if nick then nicks[#nicks + 1] = nick end
+    if nick then found[#found + 1] = { id = id, nick = nick } end
   end
-  table.sort(nicks, byLower)
+  table.sort(found, function(a, b) return byLower(a.nick, b.nick) end)
+  return found
+end
+local function memberNicks(key)
   local out = {}
-  for i, n in ipairs(nicks) do out[i] = str(n) end
+  for i, m in ipairs(members(key)) do out[i] = str(m.nick) end
   return '[' .. table.concat(out, ',') .. ']'
 end
 
@@ -215,9 +233,13 @@ if bad then return { bad } end
 if done then return { 'ok', done } end
 ${body}`
 
-/** ARGV 8: client id, 9: nick or '', 10: room or ''. `{'taken', nick}` when the nick is someone else's. */
+/**
+ * ARGV 8: client id, 9: nick or '', 10: room or '', 11: what the client
+ * said of itself as \`{"user":..,"realname":..}\`, or ''.
+ * `{'taken', nick}` when the nick is someone else's.
+ */
 export const connect = guarded(`
-local id, nick, room = ARGV[8], ARGV[9], ARGV[10]
+local id, nick, room, info = ARGV[8], ARGV[9], ARGV[10], ARGV[11]
 CALLER = id
 if nick ~= '' then
   local taken = takenBy(nick, id)
@@ -229,7 +251,12 @@ else
 end
 redis.call('HSET', P .. 'nicks', string.lower(nick), id)
 redis.call('HSET', P .. 'c:' .. id, 'nick', nick, 'node', NODE, 'rooms', '')
+if info and info ~= '' then
+  local said = cjson.decode(info)
+  redis.call('HSET', P .. 'c:' .. id, 'user', said.user, 'realname', said.realname)
+end
 redis.call('SADD', P .. 'nc:' .. NODE, id)
+CALLERNICK = nick
 local c = getClient(id)
 if room ~= '' then
   local key = string.lower(room)
@@ -239,7 +266,7 @@ if room ~= '' then
   reply('{"_tag":"Welcome","nick":' .. str(nick) .. ',"room":' .. str(name) .. ',"here":'
     .. redis.call('SCARD', P .. 'rm:' .. key) .. ',"history":' .. before .. '}')
 else
-  reply('{"_tag":"Registered","nick":' .. str(nick) .. '}')
+  reply('{"_tag":"Registered","nick":' .. str(nick) .. ',"users":' .. users() .. '}')
 end
 return finish(str(nick))
 `)
@@ -258,6 +285,7 @@ export const execute = guarded(`
 local c = getClient(ARGV[8])
 if not c or c.node ~= NODE then return { 'fenced' } end
 CALLER = c.id
+CALLERNICK = c.nick
 local function fail(err) reply('{"_tag":"Failed","error":' .. err .. '}') end
 local function notInRoom(room)
   if room then return '{"_tag":"NotInRoom","room":' .. str(room) .. '}' end
@@ -280,8 +308,10 @@ local function speak(cmd)
   local key, err = target(cmd.room)
   if err then return fail(err) end
   numbered(key, function(seq, room)
+    local notice = ''
+    if cmd._tag == 'Say' and cmd.notice == true then notice = ',"notice":true' end
     return '{"_tag":"' .. (cmd._tag == 'Say' and 'Said' or 'Acted') .. '",' .. facts(c, c.nick, room, seq)
-      .. ',"text":' .. str(cmd.text) .. '}'
+      .. ',"text":' .. str(cmd.text) .. notice .. '}'
   end, true)
 end
 handlers.Say = speak
@@ -295,12 +325,13 @@ handlers.Rename = function(cmd)
   redis.call('HSET', P .. 'nicks', string.lower(cmd.nick), c.id)
   redis.call('HSET', P .. 'c:' .. c.id, 'nick', cmd.nick)
   c.nick = cmd.nick
+  CALLERNICK = cmd.nick
   for _, key in ipairs(c.rooms) do
     numbered(key, function(seq, room)
       return '{"_tag":"Renamed",' .. facts(c, old, room, seq) .. ',"to":' .. str(cmd.nick) .. '}'
     end, false)
   end
-  reply('{"_tag":"NickChanged","nick":' .. str(cmd.nick) .. '}')
+  reply('{"_tag":"NickChanged","nick":' .. str(cmd.nick) .. ',"from":' .. str(old) .. '}')
 end
 handlers.Join = function(cmd)
   local key = string.lower(cmd.room)
@@ -314,8 +345,9 @@ handlers.Join = function(cmd)
     for _, k in ipairs(from) do leaveRoom(c, k, '{"_tag":"Moved","to":' .. str(to) .. '}') end
   end
   enterRoom(c, cmd.room)
+  local topic = redis.call('HGET', P .. 'r:' .. key, 'topic')
   reply('{"_tag":"Entered","room":' .. str(roomName(key)) .. ',"members":' .. memberNicks(key)
-    .. ',"history":' .. before .. '}')
+    .. ',"history":' .. before .. (topic and ',"topic":' .. str(topic) or '') .. '}')
 end
 handlers.Part = function(cmd)
   local key = string.lower(cmd.room)
@@ -340,9 +372,21 @@ handlers.Who = function(cmd)
   local key, err
   if cmd.room then key = string.lower(cmd.room) else key, err = onlyRoom() end
   if err then return fail(err) end
+  local full = ''
+  if cmd.full ~= nil then full = ',"full":' .. tostring(cmd.full == true) end
   local name = roomName(key)
-  if not name then return reply('{"_tag":"WhoList","room":' .. str(cmd.room) .. ',"members":[]}') end
-  reply('{"_tag":"WhoList","room":' .. str(name) .. ',"members":' .. memberNicks(key) .. '}')
+  if not name then return reply('{"_tag":"WhoList","room":' .. str(cmd.room) .. ',"members":[]' .. full .. '}') end
+  if cmd.full ~= true then
+    return reply('{"_tag":"WhoList","room":' .. str(name) .. ',"members":' .. memberNicks(key) .. full .. '}')
+  end
+  -- Each member's info, in the order of the members; null: it said nothing.
+  local nicks, infos = {}, {}
+  for i, m in ipairs(members(key)) do
+    nicks[i] = str(m.nick)
+    infos[i] = infoOf(m.id) or 'null'
+  end
+  reply('{"_tag":"WhoList","room":' .. str(name) .. ',"members":[' .. table.concat(nicks, ',') .. ']' .. full
+    .. ',"infos":[' .. table.concat(infos, ',') .. ']}')
 end
 handlers.Whisper = function(cmd)
   local to = redis.call('HGET', P .. 'nicks', string.lower(cmd.to))
@@ -352,8 +396,52 @@ handlers.Whisper = function(cmd)
     .. ',"toNick":' .. str(toNick) .. ',"text":' .. str(cmd.text) .. '}', true)
 end
 handlers.Help = function() reply('{"_tag":"Help"}') end
+handlers.Ping = function(cmd) reply('{"_tag":"Pong","token":' .. str(cmd.token) .. '}') end
+handlers.Lusers = function() reply('{"_tag":"Counts","users":' .. users() .. '}') end
+handlers.Whois = function(cmd)
+  local brief = ''
+  if cmd.brief ~= nil then brief = ',"brief":' .. tostring(cmd.brief == true) end
+  local id = redis.call('HGET', P .. 'nicks', string.lower(cmd.nick))
+  local found = id and getClient(id)
+  -- No such nick: \`rooms\` left out (undefined).
+  if not found then return reply('{"_tag":"WhoisInfo","nick":' .. str(cmd.nick) .. brief .. '}') end
+  local rooms = {}
+  for i, key in ipairs(found.rooms) do rooms[i] = str(roomName(key)) end
+  local info = infoOf(id)
+  reply('{"_tag":"WhoisInfo","nick":' .. str(found.nick) .. ',"rooms":[' .. table.concat(rooms, ',') .. ']'
+    .. (info and ',"info":' .. info or '') .. brief .. '}')
+end
+handlers.Topic = function(cmd)
+  local key = string.lower(cmd.room)
+  local name = roomName(key)
+  if cmd.text == nil then
+    -- Asked: anyone may read a room's topic, if the room exists.
+    if not name then return fail(notInRoom(cmd.room)) end
+    local topic = redis.call('HGET', P .. 'r:' .. key, 'topic')
+    return reply('{"_tag":"Topic","room":' .. str(name) .. (topic and ',"topic":' .. str(topic) or '') .. '}')
+  end
+  if not hasRoom(c, key) then return fail(notInRoom(cmd.room)) end
+  -- Set by a member; '' clears it. The room's order has it, with its members.
+  if cmd.text == '' then
+    redis.call('HDEL', P .. 'r:' .. key, 'topic')
+  else
+    redis.call('HSET', P .. 'r:' .. key, 'topic', cmd.text)
+  end
+  numbered(key, function(seq, room)
+    return '{"_tag":"TopicSet",' .. facts(c, c.nick, room, seq) .. ',"topic":' .. str(cmd.text) .. '}'
+  end, false)
+  reply('{"_tag":"Topic","room":' .. str(name) .. (cmd.text ~= '' and ',"topic":' .. str(cmd.text) or '')
+    .. ',"changed":true}')
+end
 
 local inputs = cjson.decode(ARGV[9])
+-- A command this script does not know is refused before anything changes,
+-- rather than half a batch applied (Redis does not undo a failed script).
+for _, input in ipairs(inputs) do
+  if not input.err and input.ok._tag ~= 'Quit' and not handlers[input.ok._tag] then
+    return { 'unknown', tostring(input.ok._tag) }
+  end
+end
 for _, input in ipairs(inputs) do
   if input.err then
     fail(cjson.encode(input.err))
