@@ -1,0 +1,154 @@
+/**
+ * IRC works in a cluster unchanged: two `chat serve --redis --irc-port 0`
+ * nodes on one real redis-server, IRC clients (raw TCP) and line clients on
+ * different nodes in one `#lobby`. Counts, names, WHOIS, WHO, topics, pings
+ * and renames are the cluster's, not the node's.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import type { Message } from "../support/IrcClient.js"
+import { destroyAllIrcClients, IrcClient, ircPortOf } from "../support/IrcClient.js"
+import { destroyAllClients, takeStrayLines } from "../support/LineClient.js"
+import type { RedisServer } from "../support/RedisServer.js"
+import { hasRedis, startRedis } from "../support/RedisServer.js"
+import { stopAllProcesses, stopTestProcesses } from "../support/ServerProcess.js"
+import { freshCluster, named, startNode, waitFor } from "./support.js"
+
+let redis: RedisServer
+
+beforeAll(async () => {
+  if (hasRedis) redis = await startRedis()
+})
+afterEach(async () => {
+  destroyAllIrcClients()
+  destroyAllClients()
+  await stopTestProcesses()
+  expect(takeStrayLines()).toEqual([])
+})
+afterAll(async () => {
+  await stopAllProcesses()
+  await redis?.stop()
+})
+
+const find = (messages: ReadonlyArray<Message>, command: string): Message => {
+  const found = messages.find((m) => m.command === command)
+  expect(found, `no ${command} in ${messages.map((m) => m.raw).join(" | ")}`).toBeDefined()
+  return found!
+}
+const commands = (messages: ReadonlyArray<Message>): Array<string> => messages.map((m) => m.command)
+
+describe.runIf(hasRedis)("IRC on two nodes of one cluster", () => {
+  it("an IRC client on one node and line and IRC clients on the other: talk, WHOIS, WHO, TOPIC, PING, NICK", async () => {
+    const cluster = freshCluster()
+    const one = await startNode(redis, cluster, ["--irc-port", "0"])
+    const two = await startNode(redis, cluster, ["--irc-port", "0"])
+    const ircOne = await ircPortOf(one)
+    const ircTwo = await ircPortOf(two)
+
+    // A line client on node two; an IRC client on node one counts it in its welcome.
+    const bob = await named(two, "bob")
+    const alice = await IrcClient.connect(ircOne)
+    alice.send("NICK alice")
+    alice.send("USER al 0 * :Alice Liddell")
+    const burst = await alice.upTo("422")
+    expect(find(burst, "251").params.at(-1)).toMatch(/^There are 2 users/)
+
+    // Joining #lobby: the names come from both nodes; the other node hears it.
+    alice.send("JOIN #lobby")
+    const joined = await alice.upTo("366")
+    expect(commands(joined)).toEqual(["JOIN", "353", "366"])
+    expect(find(joined, "353").params.at(-1)!.split(" ").sort()).toEqual(["alice", "bob"])
+    await waitFor(bob, "*** alice joined #lobby")
+
+    // Talking both ways.
+    bob.send("hello from two")
+    let message = await alice.next()
+    expect([message.source, message.command, message.params]).toEqual([
+      "bob!bob@chat",
+      "PRIVMSG",
+      ["#lobby", "hello from two"]
+    ])
+    alice.send("PRIVMSG #lobby :hello from one")
+    await waitFor(bob, "<alice> hello from one")
+    alice.send("PRIVMSG bob :psst")
+    await waitFor(bob, "[pm] <alice> psst")
+    bob.send("/msg alice hi back")
+    await waitFor(bob, "[pm -> alice] hi back")
+    message = await alice.next()
+    expect([message.source, message.command, message.params]).toEqual(["bob!bob@chat", "PRIVMSG", ["alice", "hi back"]])
+
+    // WHOIS of a nick on the other node: its rooms, and its end.
+    alice.send("WHOIS BOB")
+    let got = await alice.upTo("318")
+    expect(commands(got)).toEqual(["311", "319", "312", "318"])
+    expect(find(got, "319").params.at(-1)).toBe("#lobby")
+
+    // An IRC client on node two: what alice said of herself crosses the cluster, and back.
+    const carol = await IrcClient.register(ircTwo, "carol")
+    carol.send("WHOIS alice")
+    got = await carol.upTo("318")
+    expect(find(got, "311").params).toEqual(["carol", "alice", "al", "chat", "*", "Alice Liddell"])
+    expect(find(got, "319").params.at(-1)).toBe("#lobby")
+    carol.send("LUSERS")
+    got = await carol.upTo("266")
+    expect(find(got, "251").params.at(-1)).toMatch(/^There are 3 users/)
+
+    // A topic set on node one: the line client on node two hears it, an IRC newcomer there gets it on joining.
+    alice.send("TOPIC #lobby :the cluster plan")
+    message = await alice.next()
+    expect([message.command, message.params]).toEqual(["TOPIC", ["#lobby", "the cluster plan"]])
+    await waitFor(bob, "*** alice set the topic of #lobby: the cluster plan")
+    carol.send("JOIN #lobby")
+    got = await carol.upTo("366")
+    expect(commands(got)).toEqual(["JOIN", "332", "353", "366"])
+    expect(find(got, "332").params).toEqual(["carol", "#lobby", "the cluster plan"])
+    expect(find(got, "353").params.at(-1)!.split(" ").sort()).toEqual(["alice", "bob", "carol"])
+    message = await alice.next()
+    expect([message.source?.split("!")[0], message.command]).toEqual(["carol", "JOIN"])
+    await waitFor(bob, "*** carol joined #lobby")
+
+    // And set on node two: node one hears it.
+    carol.send("TOPIC #lobby :set on two")
+    expect((await carol.next()).command).toBe("TOPIC")
+    message = await alice.next()
+    expect([message.source?.split("!")[0], message.command, message.params]).toEqual([
+      "carol",
+      "TOPIC",
+      ["#lobby", "set on two"]
+    ])
+    await waitFor(bob, "*** carol set the topic of #lobby: set on two")
+    alice.send("TOPIC #lobby")
+    expect((await alice.next()).params).toEqual(["alice", "#lobby", "set on two"])
+
+    // WHO: every member, wherever connected, with what each said of itself.
+    alice.send("WHO #lobby")
+    got = await alice.upTo("315")
+    expect(got.filter((m) => m.command === "352").map((m) => [m.params[5], m.params.at(-1)])).toEqual([
+      ["alice", "0 Alice Liddell"],
+      ["bob", "0 bob"],
+      ["carol", "0 carol tester"]
+    ])
+
+    // PING is answered in order, after what was asked before it.
+    alice.send("WHOIS carol")
+    alice.send("PING :token-1")
+    got = await alice.upTo("PONG")
+    expect(commands(got)).toEqual(["311", "319", "312", "318", "PONG"])
+    expect(got.at(-1)!.params.at(-1)).toBe("token-1")
+
+    // A rename on node one: node two's clients see it, and WHOIS finds the new nick.
+    alice.send("NICK alicia")
+    message = await alice.next()
+    expect([message.source?.split("!")[0], message.command, message.params]).toEqual(["alice", "NICK", ["alicia"]])
+    await waitFor(bob, "*** alice is now alicia")
+    message = await carol.until((m) => m.command === "NICK").then((all) => all.at(-1)!)
+    expect([message.source?.split("!")[0], message.params]).toEqual(["alice", ["alicia"]])
+    carol.send("WHOIS alice")
+    expect(commands(await carol.upTo("318"))).toEqual(["401", "318"])
+
+    // QUIT on node one: node two hears it leave.
+    alice.send("QUIT :bye from one")
+    await waitFor(bob, "*** alicia left #lobby (quit: bye from one)")
+    message = await carol.until((m) => m.command === "QUIT").then((all) => all.at(-1)!)
+    expect([message.source?.split("!")[0], message.params]).toEqual(["alicia", ["Quit: bye from one"]])
+  })
+})
