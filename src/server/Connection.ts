@@ -51,6 +51,22 @@ const framer = (
 }
 
 /** Serves one client until it goes; never fails. */
+const notDeliveredReply: ReadonlyArray<Reply> = [{ _tag: "Failed", error: new NotDelivered() }]
+
+/** Tells a client that could not be registered (the backplane is unreachable) that its connection was not taken. */
+const unreachable = (protocol: WireProtocol, socket: Socket.Socket): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    // As for a refused client: some sockets only write while `run` is reading.
+    yield* socket.run(() => {}).pipe(Effect.exit, Effect.forkScoped)
+    const write = yield* socket.writer
+    yield* write(protocol.render.replies(notDeliveredReply).text)
+  }).pipe(
+    Effect.scoped,
+    Effect.timeoutOption("1 second"),
+    Effect.catchAll((error) => Effect.logDebug("could not tell a client the chat is unreachable", error)),
+    Effect.asVoid
+  )
+
 export const handle =
   (protocol: WireProtocol) => (socket: Socket.Socket): Effect.Effect<void, never, Hub | ServerConfig> =>
     Effect.gen(function*() {
@@ -70,7 +86,10 @@ export const handle =
         render: protocol.render,
         room: protocol.startIn,
         reason: ending
-      })
+      }).pipe(
+        // In a cluster, Redis may be unreachable: the client hears why before the connection closes.
+        Effect.tapErrorTag("BackplaneError", () => unreachable(protocol, socket))
+      )
       yield* Effect.annotateLogsScoped({ client: session.id, protocol: protocol.name })
       yield* Effect.logDebug("connected")
 
