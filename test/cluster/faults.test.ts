@@ -7,8 +7,7 @@
  * waits for one.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import type { LineClient } from "../support/LineClient.js"
-import { destroyAllClients, takeStrayLines } from "../support/LineClient.js"
+import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
 import type { RedisServer } from "../support/RedisServer.js"
 import { hasRedis, startRedis } from "../support/RedisServer.js"
 import { stopAllProcesses, stopTestProcesses } from "../support/ServerProcess.js"
@@ -134,6 +133,16 @@ describe.runIf(hasRedis)("Redis unavailable for a few seconds", () => {
     console.log(`SIGSTOP 2 s: ${result.delivered} delivered, ${result.refused} not delivered`)
     alice.send("after the freeze")
     await waitFor(bob, "<alice> after the freeze")
+  })
+
+  it("a client connecting while Redis is frozen is told the chat is unreachable", async () => {
+    const { alice, bob, one } = await pair()
+    redis.signal("SIGSTOP")
+    const late = await LineClient.connect(one.port)
+    const lines = await late.closed(15_000).finally(() => redis.signal("SIGCONT"))
+    expect(lines).toEqual([notDelivered])
+    alice.send("still here")
+    await waitFor(bob, "<alice> still here")
   })
 
   it("connections killed (CLIENT KILL TYPE normal, then pubsub): nothing doubled, gaps filled", async () => {
