@@ -35,6 +35,8 @@ export type Command = Data.TaggedEnum<{
   Whois: { readonly nick: string; readonly brief?: boolean | undefined }
   /** `room`'s topic: asked for (`text` undefined), or set (`""` clears it) by a member (IRC's `TOPIC`). */
   Topic: { readonly room: RoomName; readonly text?: string | undefined }
+  /** Marks the client away with `message`, or back (undefined) (IRC's `AWAY`). */
+  Away: { readonly message: string | undefined }
   /** How many clients and rooms the chat has (IRC's `LUSERS`). */
   Lusers: {}
 }>

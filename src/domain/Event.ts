@@ -62,7 +62,9 @@ export class Whispered extends Schema.TaggedClass<Whispered>()("Whispered", {
   fromNick: NickSchema,
   to: ClientId,
   toNick: NickSchema,
-  text: Schema.String
+  text: Schema.String,
+  /** The recipient is away, with this message (IRC tells the sender). */
+  away: Schema.optional(Schema.String)
 }) {}
 
 // ---------------------------------------------------------------------------
@@ -110,6 +112,8 @@ export const Reply = Schema.Union(
     room: RoomNameSchema,
     members: Schema.Array(NickSchema),
     full: Schema.optional(Schema.Boolean),
+    /** With `full`: whether each member is away. */
+    away: Schema.optional(Schema.Array(Schema.Boolean)),
     /** With `full`: what each member (in the order of `members`) said of itself, if anything. */
     infos: Schema.optional(Schema.Array(infoOrNone))
   }),
@@ -143,6 +147,8 @@ export const Reply = Schema.Union(
     nick: Schema.String,
     rooms: Schema.UndefinedOr(Schema.Array(RoomNameSchema)),
     info: Schema.optional(UserInfo),
+    /** Its away message, if it is away. */
+    away: Schema.optional(Schema.String),
     /** As the `Whois` command asked: a one-line answer (IRC's `WHO nick`). */
     brief: Schema.optional(Schema.Boolean)
   }),
@@ -152,6 +158,8 @@ export const Reply = Schema.Union(
     topic: Schema.UndefinedOr(Schema.String),
     changed: Schema.optional(Schema.Boolean)
   }),
+  /** Answer to `Away`: the client is now away, or back. */
+  Schema.TaggedStruct("AwaySet", { away: Schema.Boolean }),
   /** Answer to `Lusers`. */
   Schema.TaggedStruct("Counts", { users })
 )

@@ -32,6 +32,8 @@ export interface Client {
   readonly rooms: ReadonlyArray<NameKey>
   /** What it said of itself, if anything (IRC's `USER`). */
   readonly info?: UserInfo | undefined
+  /** Its away message, while it is away (IRC's `AWAY`). */
+  readonly away?: string | undefined
 }
 
 export interface HubState {
@@ -331,6 +333,11 @@ export const apply = (
       return whois(state, client, command.nick, command.brief)
     case "Topic":
       return topic(state, client, command.room, command.text)
+    case "Away": {
+      const marked: Client = { ...client, away: command.message }
+      const next: HubState = { ...state, clients: HashMap.set(state.clients, id, marked) }
+      return Either.right(tell(next, id, [{ _tag: "AwaySet", away: command.message !== undefined }]))
+    }
     case "Lusers":
       return Either.right(tell(state, id, [{ _tag: "Counts", users: users(state) }]))
   }
@@ -366,7 +373,14 @@ const who = (
       onSome: (r) => {
         const members = memberNicks(state, r)
         return full === true
-          ? { _tag: "WhoList", room: r.name, members, full, infos: members.map((nick) => infoOf(state, nick)) }
+          ? {
+            _tag: "WhoList",
+            room: r.name,
+            members,
+            full,
+            infos: members.map((nick) => clientOf(state, nick)?.info),
+            away: members.map((nick) => clientOf(state, nick)?.away !== undefined)
+          }
           : { _tag: "WhoList", room: r.name, members, full }
       }
     })
@@ -482,10 +496,9 @@ const topic = (
   return Either.right(transition(next, [event, replied(client.id, [reply], undefined, client.nick)], undefined))
 }
 
-const infoOf = (state: HubState, nick: Nick): UserInfo | undefined =>
+const clientOf = (state: HubState, nick: Nick): Client | undefined =>
   HashMap.get(state.nicks, keyOf(nick)).pipe(
     Option.flatMap((id) => HashMap.get(state.clients, id)),
-    Option.flatMapNullable((client) => client.info),
     Option.getOrUndefined
   )
 
@@ -505,6 +518,7 @@ const whois = (
       nick: found.nick,
       rooms: found.rooms.map((key) => roomAt(state, key).name),
       info: found.info,
+      ...(found.away === undefined ? {} : { away: found.away }),
       brief
     })
   })
@@ -527,7 +541,8 @@ const whisper = (
       fromNick: client.nick,
       to: target.value.id,
       toNick: target.value.nick,
-      text
+      text,
+      ...(target.value.away === undefined ? {} : { away: target.value.away })
     }, true)
   ], undefined))
 }

@@ -329,6 +329,11 @@ describe("queries", () => {
     assert.strictEqual((await client.next()).command, "221")
     client.send("AWAY :lunch")
     assert.strictEqual((await client.next()).command, "306")
+    // Away shows in WHO (G for gone) and WHOIS (301).
+    client.send(`WHO ${nick}`)
+    assert.strictEqual(find(await client.upTo("315"), "352").params[6], "G")
+    client.send(`WHOIS ${nick}`)
+    assert.deepStrictEqual(find(await client.upTo("318"), "301").params, [nick, nick, "lunch"])
     client.send("AWAY")
     assert.strictEqual((await client.next()).command, "305")
     client.send("MOTD")

@@ -69,6 +69,9 @@ const targets = (param: string): Array<string> => param.split(",").filter((t) =>
  */
 const offered: ReadonlySet<string> = new Set(["multi-prefix", "userhost-in-names"])
 
+/** The longest away message kept (ISUPPORT `AWAYLEN`). */
+const maxAwayLength = 200
+
 /** The longest topic kept (ISUPPORT `TOPICLEN`). */
 const maxTopicLength = 390
 
@@ -295,10 +298,10 @@ export const make = (words: IrcWords): ProtocolSession => {
         return mode(params)
       case "TOPIC":
         return topic(params)
-      case "AWAY":
-        return params.length === 0 || params[0] === ""
-          ? [local(numeric("305", "You are no longer marked as being away"))]
-          : [local(numeric("306", "You have been marked as being away"))]
+      case "AWAY": {
+        const message = params[0] === undefined ? "" : cleanText(params[0]).slice(0, maxAwayLength)
+        return [command(Command.Away({ message: message === "" ? undefined : message }))]
+      }
       case "PING":
         return params.length === 0 ? [local(numeric("409", "No origin specified"))] : [
           command(Command.Ping({ token: params[0]! }))

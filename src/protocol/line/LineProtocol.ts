@@ -340,6 +340,9 @@ const replyLines = (reply: Reply, out: Array<Line>): void => {
         )
       )
       return
+    case "AwaySet":
+      out.push(notice(reply.away ? "you are marked away" : "you are back"))
+      return
     case "Counts":
       out.push(notice(`${reply.users.clients} connected, ${reply.users.rooms} rooms`))
       return
