@@ -37,7 +37,7 @@ const find = (messages: ReadonlyArray<Message>, command: string): Message => {
 const commands = (messages: ReadonlyArray<Message>): Array<string> => messages.map((m) => m.command)
 
 describe.runIf(hasRedis)("IRC on two nodes of one cluster", () => {
-  it("an IRC client on one node and line and IRC clients on the other: talk, WHOIS, WHO, TOPIC, PING, NICK", async () => {
+  it("an IRC client on one node and line and IRC clients on the other: talk, WHOIS, WHO, TOPIC, PING, AWAY, NICK", async () => {
     const cluster = freshCluster()
     const one = await startNode(redis, cluster, ["--irc-port", "0"])
     const two = await startNode(redis, cluster, ["--irc-port", "0"])
@@ -134,6 +134,29 @@ describe.runIf(hasRedis)("IRC on two nodes of one cluster", () => {
     got = await alice.upTo("PONG")
     expect(commands(got)).toEqual(["311", "319", "312", "318", "PONG"])
     expect(got.at(-1)!.params.at(-1)).toBe("token-1")
+
+    // Away on node one: node two's WHOIS, WHO and private messages show it.
+    alice.send("AWAY :lunch")
+    expect((await alice.next()).command).toBe("306")
+    carol.send("WHOIS alice")
+    expect(find(await carol.upTo("318"), "301").params).toEqual(["carol", "alice", "lunch"])
+    carol.send("WHO #lobby")
+    got = await carol.upTo("315")
+    expect(got.filter((m) => m.command === "352").map((m) => [m.params[5], m.params[6]])).toEqual([
+      ["alice", "G"],
+      ["bob", "H"],
+      ["carol", "H"]
+    ])
+    carol.send("PRIVMSG alice :are you there?")
+    expect(find(await carol.upTo("301"), "301").params).toEqual(["carol", "alice", "lunch"])
+    message = await alice.next()
+    expect([message.source?.split("!")[0], message.command, message.params]).toEqual([
+      "carol",
+      "PRIVMSG",
+      ["alice", "are you there?"]
+    ])
+    alice.send("AWAY")
+    expect((await alice.next()).command).toBe("305")
 
     // A rename on node one: node two's clients see it, and WHOIS finds the new nick.
     alice.send("NICK alicia")

@@ -446,11 +446,52 @@ export const backplaneContract = (name: string, make: MakeBackplane): void => {
               room: room("lobby"),
               members: [nick("alice"), nick("zed")],
               full: true,
-              infos: [alInfo, undefined]
+              infos: [alInfo, undefined],
+              away: [false, false]
             },
             { _tag: "WhoList", room: room("empty"), members: [], full: true },
             { _tag: "WhoList", room: room("lobby"), members: [nick("alice"), nick("zed")], full: false }
           ])
+        })))
+
+    it.scopedLive("away is kept with the client: shown by whois, who and to whoever whispers to it, until back", () =>
+      withChat(50, (bp, node) =>
+        Effect.gen(function*() {
+          const alice = yield* enter(bp, "alice", "lobby", alInfo)
+          const bob = yield* enter(bp, "bob", "lobby")
+          yield* bp.execute(alice.client, [ok(Command.Away({ message: "lunch" }))])
+          const set = yield* nextReply(node, alice.client, "AwaySet")
+          assert.deepStrictEqual(set, { _tag: "AwaySet", away: true })
+          yield* bp.execute(bob.client, [
+            ok(Command.Whois({ nick: "alice" })),
+            ok(Command.Who({ room: room("lobby"), full: true })),
+            ok(Command.Whisper({ to: "alice", text: "hungry?" }))
+          ])
+          const whisper = yield* node.next(tagged("Whispered"))
+          assert.deepStrictEqual([whisper.text, whisper.away], ["hungry?", "lunch"])
+          const replies = node.seen.filter(replyTo(bob.client)).flatMap((e) => e.replies)
+          assert.deepStrictEqual(replies.slice(1), [
+            { _tag: "WhoisInfo", nick: "alice", rooms: [room("lobby")], info: alInfo, away: "lunch" },
+            {
+              _tag: "WhoList",
+              room: room("lobby"),
+              members: [nick("alice"), nick("bob")],
+              full: true,
+              infos: [alInfo, undefined],
+              away: [true, false]
+            }
+          ])
+          yield* bp.execute(alice.client, [ok(Command.Away({ message: undefined }))])
+          const back = yield* nextReply(node, alice.client, "AwaySet")
+          assert.deepStrictEqual(back, { _tag: "AwaySet", away: false })
+          yield* bp.execute(bob.client, [
+            ok(Command.Whisper({ to: "alice", text: "back?" })),
+            ok(Command.Whois({ nick: "alice" }))
+          ])
+          const again = yield* nextReply(node, bob.client, "WhoisInfo")
+          assert.strictEqual(again.away, undefined)
+          const second = node.seen.filter(tagged("Whispered"))[1]!
+          assert.deepStrictEqual([second.text, second.away], ["back?", undefined])
         })))
 
     it.scopedLive("renaming: the reply says from what, names the new nick, and each of the client's rooms hears it", () =>

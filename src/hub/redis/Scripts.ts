@@ -11,7 +11,8 @@
  *   the node's clients).
  * - `nicks` (hash lower-cased nick → client), `guestfloor`, `c:ID` (hash:
  *   nick, node, rooms as space-separated keys in the order entered, and
- *   `user`, `realname` if the client said them: IRC's `USER`).
+ *   `user`, `realname` if the client said them: IRC's `USER`; `away`, its
+ *   away message while it is away).
  * - `rooms` (set of keys with members), `r:KEY` (hash: name, topic), `rm:KEY` (set
  *   of members), `seq:KEY` (the room's last number; kept when the room
  *   empties, so a number never comes back), `log:KEY` (zset seq → event,
@@ -380,23 +381,34 @@ handlers.Who = function(cmd)
     return reply('{"_tag":"WhoList","room":' .. str(name) .. ',"members":' .. memberNicks(key) .. full .. '}')
   end
   -- Each member's info, in the order of the members; null: it said nothing.
-  local nicks, infos = {}, {}
+  local nicks, infos, away = {}, {}, {}
   for i, m in ipairs(members(key)) do
     nicks[i] = str(m.nick)
     infos[i] = infoOf(m.id) or 'null'
+    away[i] = tostring(redis.call('HEXISTS', P .. 'c:' .. m.id, 'away') == 1)
   end
   reply('{"_tag":"WhoList","room":' .. str(name) .. ',"members":[' .. table.concat(nicks, ',') .. ']' .. full
-    .. ',"infos":[' .. table.concat(infos, ',') .. ']}')
+    .. ',"infos":[' .. table.concat(infos, ',') .. '],"away":[' .. table.concat(away, ',') .. ']}')
 end
 handlers.Whisper = function(cmd)
   local to = redis.call('HGET', P .. 'nicks', string.lower(cmd.to))
   local toNick = to and redis.call('HGET', P .. 'c:' .. to, 'nick')
   if not toNick then return fail('{"_tag":"NoSuchNick","nick":' .. str(cmd.to) .. '}') end
+  local away = redis.call('HGET', P .. 'c:' .. to, 'away')
   emit('{"_tag":"Whispered","from":' .. c.id .. ',"fromNick":' .. str(c.nick) .. ',"to":' .. to
-    .. ',"toNick":' .. str(toNick) .. ',"text":' .. str(cmd.text) .. '}', true)
+    .. ',"toNick":' .. str(toNick) .. ',"text":' .. str(cmd.text) .. (away and ',"away":' .. str(away) or '') .. '}',
+    true)
 end
 handlers.Help = function() reply('{"_tag":"Help"}') end
 handlers.Ping = function(cmd) reply('{"_tag":"Pong","token":' .. str(cmd.token) .. '}') end
+handlers.Away = function(cmd)
+  if cmd.message == nil then
+    redis.call('HDEL', P .. 'c:' .. c.id, 'away')
+  else
+    redis.call('HSET', P .. 'c:' .. c.id, 'away', cmd.message)
+  end
+  reply('{"_tag":"AwaySet","away":' .. tostring(cmd.message ~= nil) .. '}')
+end
 handlers.Lusers = function() reply('{"_tag":"Counts","users":' .. users() .. '}') end
 handlers.Whois = function(cmd)
   local brief = ''
@@ -408,8 +420,9 @@ handlers.Whois = function(cmd)
   local rooms = {}
   for i, key in ipairs(found.rooms) do rooms[i] = str(roomName(key)) end
   local info = infoOf(id)
+  local away = redis.call('HGET', P .. 'c:' .. id, 'away')
   reply('{"_tag":"WhoisInfo","nick":' .. str(found.nick) .. ',"rooms":[' .. table.concat(rooms, ',') .. ']'
-    .. (info and ',"info":' .. info or '') .. brief .. '}')
+    .. (info and ',"info":' .. info or '') .. (away and ',"away":' .. str(away) or '') .. brief .. '}')
 end
 handlers.Topic = function(cmd)
   local key = string.lower(cmd.room)
