@@ -280,7 +280,7 @@ export const make = (
     const connect: BackplaneShape["connect"] = (connecting) =>
       Effect.suspend(() => {
         const held = connecting.room === undefined ? [] : [keyOf(connecting.room)]
-        delivery.locals.set(connecting.client, { nick: undefined, rooms: new Map() })
+        delivery.locals.set(connecting.client, { nick: undefined, rooms: new Map(), info: connecting.info })
         delivery.hold(held)
         return transition(Scripts.connect, [
           String(connecting.client),
@@ -409,7 +409,8 @@ export const make = (
       const clientsNow = Array.from(delivery.locals, ([id, local]) => ({
         id: String(id),
         nick: local.nick,
-        rooms: Array.from(local.rooms.values())
+        rooms: Array.from(local.rooms.values()),
+        ...(local.info === undefined ? {} : { info: local.info })
       })).filter((client) => client.nick !== undefined)
       const answer = (yield* cmd.run(Scripts.reregister, [
         prefix,

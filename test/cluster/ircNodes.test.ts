@@ -174,4 +174,39 @@ describe.runIf(hasRedis)("IRC on two nodes of one cluster", () => {
     message = await carol.until((m) => m.command === "QUIT").then((all) => all.at(-1)!)
     expect([message.source?.split("!")[0], message.params]).toEqual(["alicia", ["Quit: bye from one"]])
   })
+
+  it("Redis restarted empty: IRC clients keep their nick, channels and what they said of themselves, and are told", async () => {
+    const cluster = freshCluster()
+    const one = await startNode(redis, cluster, ["--irc-port", "0"])
+    const two = await startNode(redis, cluster, ["--irc-port", "0"])
+    const bob = await named(two, "bob")
+    const alice = await IrcClient.connect(await ircPortOf(one))
+    alice.send("NICK alice")
+    alice.send("USER al 0 * :Alice Liddell")
+    await alice.upTo("422")
+    alice.send("JOIN #lobby")
+    await alice.upTo("366")
+    await waitFor(bob, "*** alice joined #lobby")
+
+    await redis.restart()
+    const told = await alice.until((m) => m.command === "NOTICE", 10_000)
+    expect(told.at(-1)!.params).toEqual(["#lobby", "History lost: the cluster's store restarted"])
+    await waitFor(bob, "*** history lost in #lobby (the cluster's store restarted)", 10_000)
+
+    // Still one chat: talking both ways, and WHOIS from the other node knows alice as she registered.
+    alice.send("PRIVMSG #lobby :after the restart")
+    await waitFor(bob, "<alice> after the restart")
+    bob.send("still here")
+    const message = await alice.next()
+    expect([message.source, message.command, message.params]).toEqual([
+      "bob!bob@chat",
+      "PRIVMSG",
+      ["#lobby", "still here"]
+    ])
+    const carol = await IrcClient.register(await ircPortOf(two), "carol")
+    carol.send("WHOIS alice")
+    const got = await carol.upTo("318")
+    expect(find(got, "311").params).toEqual(["carol", "alice", "al", "chat", "*", "Alice Liddell"])
+    expect(find(got, "319").params.at(-1)).toBe("#lobby")
+  })
 })

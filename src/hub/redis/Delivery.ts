@@ -19,7 +19,7 @@
  * Plain mutable maps, touched by one fiber (`RedisBackplane`'s delivery loop).
  */
 import { Effect } from "effect"
-import type { ClientId, NameKey, Nick, RoomName } from "../../domain/Domain.js"
+import type { ClientId, NameKey, Nick, RoomName, UserInfo } from "../../domain/Domain.js"
 import { keyOf } from "../../domain/Domain.js"
 import type { Event, RoomEvent } from "../../domain/Event.js"
 import { Replied } from "../../domain/Event.js"
@@ -29,6 +29,8 @@ import type { BackplaneError } from "../Backplane.js"
 export interface Local {
   nick: Nick | undefined
   readonly rooms: Map<NameKey, RoomName>
+  /** What it said of itself at connect (IRC's `USER`). */
+  readonly info?: UserInfo | undefined
 }
 
 interface Followed {

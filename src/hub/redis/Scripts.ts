@@ -527,8 +527,9 @@ return { epoch, node, redis.call('ZCARD', P .. 'nodes'), now }
 
 /**
  * After Redis came back empty: the node's clients, registered again with
- * their nicks and rooms, without events. ARGV 8: JSON array of
- * \`{"id": "7", "nick": "alice", "rooms": ["lobby"]}\` (ids as strings).
+ * their nicks, rooms and what they said of themselves, without events.
+ * ARGV 8: JSON array of \`{"id": "7", "nick": "alice", "rooms": ["lobby"],
+ * "info": {"user": "al", "realname": "Alice"}}\` (ids as strings; info optional).
  * Answers `{'ok', lost}`: the ids whose nick someone took meanwhile.
  */
 export const reregister = guarded(`
@@ -549,6 +550,9 @@ for _, client in ipairs(cjson.decode(ARGV[8])) do
       redis.call('SADD', P .. 'rm:' .. key, client.id)
     end
     redis.call('HSET', P .. 'c:' .. client.id, 'nick', client.nick, 'node', NODE, 'rooms', table.concat(keys, ' '))
+    if type(client.info) == 'table' then
+      redis.call('HSET', P .. 'c:' .. client.id, 'user', client.info.user, 'realname', client.info.realname)
+    end
     redis.call('SADD', P .. 'nc:' .. NODE, client.id)
   end
 end

@@ -353,6 +353,26 @@ export const make = (serverName: string) => {
       case "Counts":
         out.push(...lusers(nick, reply.users))
         return
+      case "ClusterNotice":
+        // In a cluster: a server notice to the channel concerned, or to the client.
+        out.push(
+          line(serverName, "NOTICE", [reply.room === undefined ? nick : channel(reply.room), clusterText(reply)], true)
+        )
+        return
+      case "TooManyFromAddress":
+        out.push(closing("too many connections from your address"))
+        return
+    }
+  }
+
+  const clusterText = (notice: Extract<Reply, { _tag: "ClusterNotice" }>): string => {
+    switch (notice.what) {
+      case "HistoryLost":
+        return "History lost: the cluster's store restarted"
+      case "EventsMissed":
+        return "Some events of this channel were missed"
+      case "NodeLost":
+        return "This server lost the cluster; please reconnect"
     }
   }
 
