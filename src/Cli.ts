@@ -16,6 +16,7 @@ import type { WireProtocol } from "./protocol/WireProtocol.js"
 import type { Capacity } from "./server/Capacity.js"
 import * as ChatServer from "./server/ChatServer.js"
 import * as ChatTcp from "./server/ChatTcp.js"
+import * as Health from "./server/Health.js"
 import * as ChatTls from "./server/ChatTls.js"
 import * as WebListener from "./server/WebListener.js"
 import * as ServerConfig from "./ServerConfig.js"
@@ -281,8 +282,18 @@ const clusterNode = <E, R>(
     const status = yield* (yield* RedisBackplane.Cluster).status
     yield* Effect.logInfo(`joined cluster ${status.name} as node ${status.node} (${status.nodes} nodes)`)
   }))
+  // `/healthz` reads 503 while this node cannot reach Redis.
+  const health = Layer.effect(
+    Health.Health,
+    Effect.map(RedisBackplane.Cluster, (cluster) => ({
+      check: Effect.map(
+        cluster.status,
+        (status) => status.reachable ? Health.healthy : Health.unhealthy("redis unreachable")
+      )
+    }))
+  )
   return joined.pipe(
-    Layer.provideMerge(tcp),
+    Layer.provideMerge(tcp.pipe(Layer.provide(health))),
     Layer.provideMerge(
       RedisBackplane.layer(options).pipe(Layer.mapError((cause) => new ClusterFailed({ url: options.url, cause })))
     )
