@@ -49,6 +49,9 @@ const serverSamples: ReadonlyArray<ServerMessage> = [
   { type: "idle", after: "10m" },
   { type: "shutdown" },
   { type: "full" },
+  { type: "tooMany" },
+  { type: "cluster", what: "historyLost", room: "lobby" },
+  { type: "cluster", what: "nodeLost" },
   { type: "error", code: "NickTaken", message: "nick alice is taken" }
 ]
 
