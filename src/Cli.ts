@@ -10,7 +10,6 @@ import * as Client from "./client/Client.js"
 import * as Backplane from "./hub/Backplane.js"
 import * as ChatServer from "./server/ChatServer.js"
 import * as ChatTcp from "./server/ChatTcp.js"
-import * as WebListener from "./server/WebListener.js"
 import * as ServerConfig from "./ServerConfig.js"
 
 /** The server could not listen; the reason in words (`address in use`). */
@@ -128,14 +127,23 @@ const serve = Command.make("serve", serveOptions, (options) =>
         const allowedOrigins = Option.map(options.allowedOrigins, (list) =>
           list.split(",").map((origin) => origin.trim()).filter((origin) => origin !== ""))
         const webAddress = ChatServer.formatAddress({ _tag: "TcpAddress", hostname: httpHost, port: httpPort })
-        return WebListener.layer({
-          host: httpHost,
-          port: httpPort,
-          allowedOrigins: Option.getOrUndefined(allowedOrigins)
-        }).pipe(
-          Layer.mapError((cause) =>
-            new ListenFailed({ address: webAddress, cause })
-          ),
+        // Loaded only when asked for: the web listener brings HTTP, WebSocket and
+        // OpenTelemetry modules that a plain TCP server need not load at start.
+        const web = Layer.unwrapEffect(
+          Effect.map(
+            Effect.promise(() =>
+              import("./server/WebListener.js")
+            ),
+            (WebListener) =>
+              WebListener.layer({
+                host: httpHost,
+                port: httpPort,
+                allowedOrigins: Option.getOrUndefined(allowedOrigins)
+              })
+          )
+        )
+        return web.pipe(
+          Layer.mapError((cause) => new ListenFailed({ address: webAddress, cause })),
           Layer.provideMerge(tcp)
         )
       }
