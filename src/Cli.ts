@@ -16,9 +16,8 @@ import type { WireProtocol } from "./protocol/WireProtocol.js"
 import type { Capacity } from "./server/Capacity.js"
 import * as ChatServer from "./server/ChatServer.js"
 import * as ChatTcp from "./server/ChatTcp.js"
-import * as Health from "./server/Health.js"
 import * as ChatTls from "./server/ChatTls.js"
-import * as WebListener from "./server/WebListener.js"
+import * as Health from "./server/Health.js"
 import * as ServerConfig from "./ServerConfig.js"
 
 /** The server could not listen; the reason in words (`address in use`). */
@@ -214,16 +213,19 @@ const serve = Command.make("serve", serveOptions, (options) =>
         hostname: httpHost,
         port: options.httpPort.value
       })
-      plain.push(
-        WebListener.layer({
-          host: httpHost,
-          port: options.httpPort.value,
-          allowedOrigins: Option.getOrUndefined(allowedOrigins)
-        })
-          .pipe(Layer.mapError((cause) =>
-            new ListenFailed({ address: webAddress, cause })
-          ))
+      const httpPort = options.httpPort.value
+      // Loaded only when asked for: the web listener brings HTTP, WebSocket and
+      // OpenTelemetry modules that a plain TCP server need not load at start.
+      const web = Layer.unwrapEffect(
+        Effect.map(
+          Effect.promise(() =>
+            import("./server/WebListener.js")
+          ),
+          (WebListener) =>
+            WebListener.layer({ host: httpHost, port: httpPort, allowedOrigins: Option.getOrUndefined(allowedOrigins) })
+        )
       )
+      plain.push(web.pipe(Layer.mapError((cause) => new ListenFailed({ address: webAddress, cause }))))
     }
     if (Option.isSome(options.ircPort)) {
       plain.push(
