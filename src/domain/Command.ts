@@ -9,7 +9,12 @@ import type { Nick, RoomName, UserError } from "./Domain.js"
 
 export type Command = Data.TaggedEnum<{
   /** A room message; `room` undefined: the one room the client is in. */
-  Say: { readonly text: string; readonly room?: RoomName | undefined }
+  Say: {
+    readonly text: string
+    readonly room?: RoomName | undefined
+    /** Sent as a notice (IRC's `NOTICE`: no automatic reply is expected); other protocols show a message. */
+    readonly notice?: boolean | undefined
+  }
   /** An action (`/me`); `room` as for `Say`. */
   Act: { readonly text: string; readonly room?: RoomName | undefined }
   Rename: { readonly nick: Nick }
@@ -28,6 +33,10 @@ export type Command = Data.TaggedEnum<{
   Ping: { readonly token: string }
   /** What is known of a nick: its rooms (IRC's `WHOIS`); the nick is looked up when applied. */
   Whois: { readonly nick: string; readonly brief?: boolean | undefined }
+  /** `room`'s topic: asked for (`text` undefined), or set (`""` clears it) by a member (IRC's `TOPIC`). */
+  Topic: { readonly room: RoomName; readonly text?: string | undefined }
+  /** Marks the client away with `message`, or back (undefined) (IRC's `AWAY`). */
+  Away: { readonly message: string | undefined }
   /** How many clients and rooms the chat has (IRC's `LUSERS`). */
   Lusers: {}
 }>

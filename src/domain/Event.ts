@@ -31,7 +31,12 @@ const roomEvent = {
 }
 
 /** A room message. */
-export class Said extends Schema.TaggedClass<Said>()("Said", { ...roomEvent, text: Schema.String }) {}
+export class Said extends Schema.TaggedClass<Said>()("Said", {
+  ...roomEvent,
+  text: Schema.String,
+  /** Sent as a notice (IRC's `NOTICE`). */
+  notice: Schema.optional(Schema.Boolean)
+}) {}
 /** An action (`/me`). */
 export class Acted extends Schema.TaggedClass<Acted>()("Acted", { ...roomEvent, text: Schema.String }) {}
 /** The client entered the room. */
@@ -41,11 +46,14 @@ export class Left extends Schema.TaggedClass<Left>()("Left", { ...roomEvent, rea
 /** The client, a member of the room, took the nick `to` (`nick` is the old one). */
 export class Renamed extends Schema.TaggedClass<Renamed>()("Renamed", { ...roomEvent, to: NickSchema }) {}
 
+/** A member set the room's topic (`topic` empty: cleared it). */
+export class TopicSet extends Schema.TaggedClass<TopicSet>()("TopicSet", { ...roomEvent, topic: Schema.String }) {}
+
 /** What a room keeps for newcomers. */
 export const Spoken = Schema.Union(Said, Acted)
 export type Spoken = typeof Spoken.Type
 
-export const RoomEvent = Schema.Union(Said, Acted, Joined, Left, Renamed)
+export const RoomEvent = Schema.Union(Said, Acted, Joined, Left, Renamed, TopicSet)
 export type RoomEvent = typeof RoomEvent.Type
 
 /** A private message, seen by both ends. */
@@ -54,7 +62,9 @@ export class Whispered extends Schema.TaggedClass<Whispered>()("Whispered", {
   fromNick: NickSchema,
   to: ClientId,
   toNick: NickSchema,
-  text: Schema.String
+  text: Schema.String,
+  /** The recipient is away, with this message (IRC tells the sender). */
+  away: Schema.optional(Schema.String)
 }) {}
 
 // ---------------------------------------------------------------------------
@@ -76,6 +86,8 @@ export const Reply = Schema.Union(
   Schema.TaggedStruct("Registered", { nick: NickSchema, users: Schema.optional(users) }),
   /** The client entered a room: its members (the client among them, sorted) and its history. */
   Schema.TaggedStruct("Entered", {
+    /** The room's topic, if it has one. */
+    topic: Schema.optional(Schema.String),
     room: RoomNameSchema,
     members: Schema.Array(NickSchema),
     history: Schema.Array(Spoken)
@@ -91,6 +103,8 @@ export const Reply = Schema.Union(
     room: RoomNameSchema,
     members: Schema.Array(NickSchema),
     full: Schema.optional(Schema.Boolean),
+    /** With `full`: whether each member is away. */
+    away: Schema.optional(Schema.Array(Schema.Boolean)),
     /** With `full`: what each member (in the order of `members`) said of itself, if anything. */
     infos: Schema.optional(Schema.Array(Schema.UndefinedOr(UserInfo)))
   }),
@@ -124,9 +138,19 @@ export const Reply = Schema.Union(
     nick: Schema.String,
     rooms: Schema.UndefinedOr(Schema.Array(RoomNameSchema)),
     info: Schema.optional(UserInfo),
+    /** Its away message, if it is away. */
+    away: Schema.optional(Schema.String),
     /** As the `Whois` command asked: a one-line answer (IRC's `WHO nick`). */
     brief: Schema.optional(Schema.Boolean)
   }),
+  /** A room's topic (undefined: none); `changed`: the client has just set it. */
+  Schema.TaggedStruct("Topic", {
+    room: RoomNameSchema,
+    topic: Schema.UndefinedOr(Schema.String),
+    changed: Schema.optional(Schema.Boolean)
+  }),
+  /** Answer to `Away`: the client is now away, or back. */
+  Schema.TaggedStruct("AwaySet", { away: Schema.Boolean }),
   /** Answer to `Lusers`. */
   Schema.TaggedStruct("Counts", { users })
 )
@@ -141,7 +165,7 @@ export class Replied extends Schema.TaggedClass<Replied>()("Replied", {
   close: Schema.UndefinedOr(DisconnectReasonSchema)
 }) {}
 
-export const Event = Schema.Union(Said, Acted, Joined, Left, Renamed, Whispered, Replied)
+export const Event = Schema.Union(Said, Acted, Joined, Left, Renamed, TopicSet, Whispered, Replied)
 export type Event = typeof Event.Type
 
 /** A room event is about to be shown to someone else: a join, a leave, a rename may wait a moment for company. */

@@ -116,6 +116,7 @@ export const make = (): Fanout => {
       case "Said":
       case "Acted":
       case "Renamed":
+      case "TopicSet":
         return toRoom(event, keyOf(event.room))
       case "Joined": {
         const room = keyOf(event.room)

@@ -22,7 +22,7 @@ import type {
 } from "../domain/Domain.js"
 import { AlreadyInRoom, guestNick, guestNumber, keyOf, NickTaken, NoSuchNick, NotInRoom } from "../domain/Domain.js"
 import type { Event, Reply, RoomEvent } from "../domain/Event.js"
-import { Acted, Joined, Left, Renamed, Replied, Said, Whispered } from "../domain/Event.js"
+import { Acted, Joined, Left, Renamed, Replied, Said, TopicSet, Whispered } from "../domain/Event.js"
 import * as Room from "./Room.js"
 
 export interface Client {
@@ -32,6 +32,8 @@ export interface Client {
   readonly rooms: ReadonlyArray<NameKey>
   /** What it said of itself, if anything (IRC's `USER`). */
   readonly info?: UserInfo | undefined
+  /** Its away message, while it is away (IRC's `AWAY`). */
+  readonly away?: string | undefined
 }
 
 export interface HubState {
@@ -329,6 +331,13 @@ export const apply = (
       return Either.right(tell(state, id, [{ _tag: "Pong", token: command.token }]))
     case "Whois":
       return whois(state, client, command.nick, command.brief)
+    case "Topic":
+      return topic(state, client, command.room, command.text)
+    case "Away": {
+      const marked: Client = { ...client, away: command.message }
+      const next: HubState = { ...state, clients: HashMap.set(state.clients, id, marked) }
+      return Either.right(tell(next, id, [{ _tag: "AwaySet", away: command.message !== undefined }]))
+    }
     case "Lusers":
       return Either.right(tell(state, id, [{ _tag: "Counts", users: users(state) }]))
   }
@@ -338,11 +347,13 @@ const speak = (
   state: HubState,
   client: Client,
   key: NameKey,
-  command: { readonly _tag: "Say" | "Act"; readonly text: string }
+  command: { readonly _tag: "Say" | "Act"; readonly text: string; readonly notice?: boolean | undefined }
 ): Transition => {
   const [next, event] = numbered(state, key, (seq, room) => {
     const facts = { client: client.id, nick: client.nick, room, seq, text: command.text }
-    return command._tag === "Say" ? new Said(facts, true) : new Acted(facts, true)
+    return command._tag === "Act"
+      ? new Acted(facts, true)
+      : new Said(command.notice === true ? { ...facts, notice: true } : facts, true)
   })
   return transition(next, [event], undefined)
 }
@@ -362,7 +373,14 @@ const who = (
       onSome: (r) => {
         const members = memberNicks(state, r)
         return full === true
-          ? { _tag: "WhoList", room: r.name, members, full, infos: members.map((nick) => infoOf(state, nick)) }
+          ? {
+            _tag: "WhoList",
+            room: r.name,
+            members,
+            full,
+            infos: members.map((nick) => clientOf(state, nick)?.info),
+            away: members.map((nick) => clientOf(state, nick)?.away !== undefined)
+          }
           : { _tag: "WhoList", room: r.name, members, full }
       }
     })
@@ -428,7 +446,13 @@ const join = (
   const room = roomAt(next, key)
   events.push(
     joined,
-    replied(client.id, [{ _tag: "Entered", room: room.name, members: memberNicks(next, room), history }])
+    replied(client.id, [{
+      _tag: "Entered",
+      room: room.name,
+      members: memberNicks(next, room),
+      history,
+      ...(room.topic === undefined ? {} : { topic: room.topic })
+    }])
   )
   return Either.right(transition(next, events, undefined))
 }
@@ -446,10 +470,35 @@ const part = (
   return Either.right(transition(next, [left, replied(client.id, [{ _tag: "Parted", room, message }])], undefined))
 }
 
-const infoOf = (state: HubState, nick: Nick): UserInfo | undefined =>
+const topic = (
+  state: HubState,
+  client: Client,
+  name: RoomName,
+  text: string | undefined
+): Either.Either<Transition, NotInRoom> => {
+  const key = keyOf(name)
+  const found = HashMap.get(state.rooms, key)
+  if (text === undefined) {
+    if (Option.isNone(found)) return Either.left(new NotInRoom({ room: name }))
+    return Either.right(tell(state, client.id, [{ _tag: "Topic", room: found.value.name, topic: found.value.topic }]))
+  }
+  if (!client.rooms.includes(key)) return Either.left(new NotInRoom({ room: name }))
+  const withTopic: HubState = {
+    ...state,
+    rooms: HashMap.set(state.rooms, key, { ...roomAt(state, key), topic: text === "" ? undefined : text })
+  }
+  const [next, event] = numbered(
+    withTopic,
+    key,
+    (seq, room) => new TopicSet({ client: client.id, nick: client.nick, room, seq, topic: text }, true)
+  )
+  const reply: Reply = { _tag: "Topic", room: event.room, topic: text === "" ? undefined : text, changed: true }
+  return Either.right(transition(next, [event, replied(client.id, [reply], undefined, client.nick)], undefined))
+}
+
+const clientOf = (state: HubState, nick: Nick): Client | undefined =>
   HashMap.get(state.nicks, keyOf(nick)).pipe(
     Option.flatMap((id) => HashMap.get(state.clients, id)),
-    Option.flatMapNullable((client) => client.info),
     Option.getOrUndefined
   )
 
@@ -469,6 +518,7 @@ const whois = (
       nick: found.nick,
       rooms: found.rooms.map((key) => roomAt(state, key).name),
       info: found.info,
+      ...(found.away === undefined ? {} : { away: found.away }),
       brief
     })
   })
@@ -491,7 +541,8 @@ const whisper = (
       fromNick: client.nick,
       to: target.value.id,
       toNick: target.value.nick,
-      text
+      text,
+      ...(target.value.away === undefined ? {} : { away: target.value.away })
     }, true)
   ], undefined))
 }

@@ -19,6 +19,8 @@ export interface Room {
   readonly history: Chunk.Chunk<Spoken>
   /** The number of the room's last event: the next one is `seq + 1`. */
   readonly seq: number
+  /** Set by a member (IRC's `TOPIC`); undefined: none. */
+  readonly topic?: string | undefined
 }
 
 export const make = (name: RoomName): Room => ({ name, members: HashSet.empty(), history: Chunk.empty(), seq: 0 })

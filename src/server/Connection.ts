@@ -210,49 +210,54 @@ export const handle = (protocol: WireProtocol) => {
         read: (frame: Frame.Frame) => ReadonlyArray<Step>
       ): Effect.Effect<void, Quitting | ResetWhileWaiting, Scope.Scope> =>
         Effect.gen(function*() {
-          let admitted = 0
-          while (admitted < framed.length) admitted += yield* admit(framed.length - admitted)
           let pending: Array<Input> = []
           const flush = Effect.suspend(() => {
             const inputs = pending
             pending = []
             return inputs.length === 0 || session === undefined ? Effect.void : onLinesNow(session, inputs)
           })
-          // Lazily, frame by frame: registering changes how the next frame reads.
-          const steps = function*() {
-            for (const frame of framed) yield* read(frame)
-          }
-          for (const step of steps()) {
-            switch (step._tag) {
-              case "Input":
-                metrics.message(kindLabel(step.input))
-                pending.push(step.input)
-                break
-              case "Local":
-                yield* flush
-                writeLocal(step.rendered)
-                break
-              case "Register": {
-                yield* flush
-                if (session !== undefined) break
-                const connected = yield* Effect.either(connectAs(step.nick, step.info))
-                if (Either.isRight(connected)) {
-                  session = connected.right
-                  protocolSession!.registered?.(connected.right.nick)
-                  yield* annotate(connected.right)
-                } else if (connected.left._tag === "NickTaken") {
-                  writeLocal(protocolSession!.nickTaken(connected.left))
-                } else {
-                  yield* Effect.logWarning("could not register a client", connected.left)
-                  return yield* Effect.fail(new Quitting({ reason: closed }))
+          // Frames flood control has let through and not yet read.
+          let admitted = 0
+          for (let i = 0; i < framed.length; i++) {
+            if (admitted === 0) {
+              // What was admitted goes to the hub before waiting for more.
+              yield* flush
+              admitted = yield* admit(framed.length - i)
+            }
+            admitted--
+            // Read only now: registering changes how the next frame reads.
+            for (const step of read(framed[i]!)) {
+              switch (step._tag) {
+                case "Input":
+                  metrics.message(kindLabel(step.input))
+                  pending.push(step.input)
+                  break
+                case "Local":
+                  yield* flush
+                  writeLocal(step.rendered)
+                  break
+                case "Register": {
+                  yield* flush
+                  if (session !== undefined) break
+                  const connected = yield* Effect.either(connectAs(step.nick, step.info))
+                  if (Either.isRight(connected)) {
+                    session = connected.right
+                    protocolSession!.registered?.(connected.right.nick)
+                    yield* annotate(connected.right)
+                  } else if (connected.left._tag === "NickTaken") {
+                    writeLocal(protocolSession!.nickTaken(connected.left))
+                  } else {
+                    yield* Effect.logWarning("could not register a client", connected.left)
+                    return yield* Effect.fail(new Quitting({ reason: closed }))
+                  }
+                  break
                 }
-                break
+                case "Close":
+                  yield* flush
+                  writeLocal(step.rendered)
+                  outbox.close(quit(undefined))
+                  return yield* Effect.fail(new Quitting({ reason: quit(undefined) }))
               }
-              case "Close":
-                yield* flush
-                writeLocal(step.rendered)
-                outbox.close(quit(undefined))
-                return yield* Effect.fail(new Quitting({ reason: quit(undefined) }))
             }
           }
           yield* flush

@@ -163,6 +163,17 @@ describe("IRC and line clients in the same rooms", () => {
     assert.strictEqual(await nc.line(), `* ${nick} dances`)
     client.send(`NOTICE #${room} :a notice`)
     assert.strictEqual(await nc.line(), `<${nick}> a notice`)
+    const watcher = await IrcClient.register(irc, fresh("watch"))
+    watcher.send(`JOIN #${room}`)
+    await watcher.upTo("366")
+    await client.upTo("JOIN")
+    await nc.line()
+    client.send(`NOTICE #${room} :to irc`)
+    assert.deepStrictEqual((await watcher.next()).command, "NOTICE")
+    await nc.line()
+    watcher.send("QUIT")
+    await client.upTo("QUIT")
+    await nc.line()
 
     // private messages
     client.send(`PRIVMSG ${nc.nick} :psst`)
@@ -297,12 +308,32 @@ describe("queries", () => {
 
     client.send(`TOPIC #${room}`)
     assert.strictEqual((await client.next()).command, "331")
+    // A topic is kept with the room: the setter sees it echoed, the room hears it, a newcomer gets it.
+    client.send(`TOPIC #${room} :the \u0002plan\u0002`)
+    const echoed = await client.next()
+    assert.deepStrictEqual([echoed.command, echoed.params], ["TOPIC", [`#${room}`, "the plan"]])
+    assert.strictEqual(
+      (await nc.until((l) => l.includes("topic"))).at(-1),
+      `*** ${nick} set the topic of #${room}: the plan`
+    )
+    client.send(`TOPIC #${room}`)
+    assert.deepStrictEqual((await client.next()).params, [nick, `#${room}`, "the plan"])
+    const newcomer = await IrcClient.register(irc, fresh("n"))
+    newcomer.send(`JOIN #${room}`)
+    assert.deepStrictEqual(commands(await newcomer.upTo("366")), ["JOIN", "332", "353", "366"])
+    await client.next()
+    await nc.line()
     client.send(`MODE #${room}`)
     assert.strictEqual((await client.next()).command, "324")
     client.send(`MODE ${nick}`)
     assert.strictEqual((await client.next()).command, "221")
     client.send("AWAY :lunch")
     assert.strictEqual((await client.next()).command, "306")
+    // Away shows in WHO (G for gone) and WHOIS (301).
+    client.send(`WHO ${nick}`)
+    assert.strictEqual(find(await client.upTo("315"), "352").params[6], "G")
+    client.send(`WHOIS ${nick}`)
+    assert.deepStrictEqual(find(await client.upTo("318"), "301").params, [nick, nick, "lunch"])
     client.send("AWAY")
     assert.strictEqual((await client.next()).command, "305")
     client.send("MOTD")
@@ -380,6 +411,22 @@ describe("what protects the server", () => {
     await client.next()
     client.send(`PRIVMSG #${room} :\u0002bold\u0002 \u000304,05red\u0003 \u001funder\u001f \u001b[31mansi`)
     assert.strictEqual(await nc.line(), `<${nick}> bold red under [31mansi`)
+  })
+
+  it("flood control delays an IRC client's lines past its burst, and drops none", async () => {
+    const server = await startServer(["--irc-port", "0", "--rate", "20", "--burst", "3"])
+    const irc = await ircPortOf(server)
+    const flooder = await IrcClient.register(irc, "flooder")
+    flooder.send("JOIN #lobby")
+    await flooder.upTo("366")
+    const nc = await LineClient.join(server.port)
+    await flooder.upTo("JOIN")
+    const started = performance.now()
+    flooder.socket.write(Array.from({ length: 12 }, (_, i) => `PRIVMSG #lobby :line ${i}\r\n`).join(""))
+    const got = await nc.take(12)
+    assert.deepStrictEqual(got, Array.from({ length: 12 }, (_, i) => `<flooder> line ${i}`))
+    // 9 lines past the burst of 3, at 20 a second.
+    assert.isAtLeast(performance.now() - started, 400)
   })
 
   it("an IRC client that stops reading is cut off (too slow); the room hears it", async () => {

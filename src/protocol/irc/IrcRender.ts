@@ -85,7 +85,7 @@ export const make = (serverName: string) => {
     const target = channel(event.room)
     switch (event._tag) {
       case "Said":
-        return messages(source, "PRIVMSG", target, event.text)
+        return messages(source, event.notice === true ? "NOTICE" : "PRIVMSG", target, event.text)
       case "Acted":
         return messages(source, "PRIVMSG", target, event.text, ctcpAction)
       case "Joined":
@@ -103,6 +103,8 @@ export const make = (serverName: string) => {
         }
       case "Renamed":
         return [line(source, "NICK", [event.to], true)]
+      case "TopicSet":
+        return [line(source, "TOPIC", [target, event.topic], true)]
     }
   }
 
@@ -133,7 +135,7 @@ export const make = (serverName: string) => {
     "NETWORK=chat",
     "TARGMAX=JOIN:,PART:,NAMES:,LIST:,WHOIS:1,PRIVMSG:4,NOTICE:4",
     "AWAYLEN=200",
-    "TOPICLEN=0",
+    "TOPICLEN=390",
     "KICKLEN=0"
   ]
 
@@ -183,7 +185,7 @@ export const make = (serverName: string) => {
   }
 
   /** One `WHO` line; a member who said nothing of itself (a line client) is shown by its nick. */
-  const whoLine = (nick: string, where: string, member: string, info: UserInfo | undefined): string =>
+  const whoLine = (nick: string, where: string, member: string, info: UserInfo | undefined, away: boolean): string =>
     numericText(
       nick,
       "352",
@@ -192,7 +194,8 @@ export const make = (serverName: string) => {
       userHost,
       serverName,
       member,
-      "H",
+      // Here or Gone (away).
+      away ? "G" : "H",
       `0 ${info?.realname ?? member}`
     )
 
@@ -200,9 +203,10 @@ export const make = (serverName: string) => {
     nick: string,
     room: RoomName,
     members: ReadonlyArray<Nick>,
-    infos: ReadonlyArray<UserInfo | undefined> | undefined
+    infos: ReadonlyArray<UserInfo | undefined> | undefined,
+    away: ReadonlyArray<boolean> | undefined
   ): ReadonlyArray<string> => [
-    ...members.map((member, i) => whoLine(nick, channel(room), member, infos?.[i])),
+    ...members.map((member, i) => whoLine(nick, channel(room), member, infos?.[i], away?.[i] === true)),
     numericText(nick, "315", channel(room), "End of /WHO list")
   ]
 
@@ -210,11 +214,13 @@ export const make = (serverName: string) => {
     nick: string,
     target: Nick,
     rooms: ReadonlyArray<RoomName>,
-    info: UserInfo | undefined
+    info: UserInfo | undefined,
+    away: string | undefined
   ): ReadonlyArray<string> => [
     numericText(nick, "311", target, info?.user ?? target, userHost, "*", info?.realname ?? target),
     ...(rooms.length === 0 ? [] : [numericText(nick, "319", target, rooms.map(channel).join(" "))]),
     numericText(nick, "312", target, serverName, "chat"),
+    ...(away === undefined ? [] : [numericText(nick, "301", target, away)]),
     numericText(nick, "318", target, "End of /WHOIS list")
   ]
 
@@ -267,6 +273,7 @@ export const make = (serverName: string) => {
         return
       case "Entered":
         out.push(line(userSource(nick), "JOIN", [channel(reply.room)]))
+        if (reply.topic !== undefined) out.push(numericText(nick, "332", channel(reply.room), reply.topic))
         out.push(...names(nick, reply.room, reply.members))
         return
       case "Parted":
@@ -290,7 +297,7 @@ export const make = (serverName: string) => {
       case "WhoList":
         out.push(
           ...(reply.full === true
-            ? whoLines(nick, reply.room, reply.members, reply.infos)
+            ? whoLines(nick, reply.room, reply.members, reply.infos, reply.away)
             : names(nick, reply.room, reply.members))
         )
         return
@@ -316,7 +323,7 @@ export const make = (serverName: string) => {
         return
       case "WhoisInfo":
         if (reply.brief === true) {
-          if (reply.rooms !== undefined) out.push(whoLine(nick, "*", reply.nick, reply.info))
+          if (reply.rooms !== undefined) out.push(whoLine(nick, "*", reply.nick, reply.info, reply.away !== undefined))
           out.push(numericText(nick, "315", reply.nick, "End of /WHO list"))
         } else if (reply.rooms === undefined) {
           out.push(
@@ -324,8 +331,24 @@ export const make = (serverName: string) => {
             numericText(nick, "318", reply.nick, "End of /WHOIS list")
           )
         } else {
-          out.push(...whois(nick, reply.nick as Nick, reply.rooms, reply.info))
+          out.push(...whois(nick, reply.nick as Nick, reply.rooms, reply.info, reply.away))
         }
+        return
+      case "Topic":
+        out.push(
+          reply.changed === true
+            ? line(userSource(nick), "TOPIC", [channel(reply.room), reply.topic ?? ""], true)
+            : reply.topic === undefined
+            ? numericText(nick, "331", channel(reply.room), "No topic is set")
+            : numericText(nick, "332", channel(reply.room), reply.topic)
+        )
+        return
+      case "AwaySet":
+        out.push(
+          reply.away
+            ? numericText(nick, "306", "You have been marked as being away")
+            : numericText(nick, "305", "You are no longer marked as being away")
+        )
         return
       case "Counts":
         out.push(...lusers(nick, reply.users))
@@ -336,7 +359,9 @@ export const make = (serverName: string) => {
   const whisper = (event: Whispered, side: "received" | "sent"): Rendered =>
     // Without `echo-message`, IRC clients show what they sent themselves.
     side === "sent"
-      ? { text: "", count: 0 }
+      ? event.away === undefined
+        ? { text: "", count: 0 }
+        : many([numericText(event.fromNick, "301", event.toNick, event.away)])
       : many(messages(userSource(event.fromNick), "PRIVMSG", event.toNick, event.text))
 
   const render: Render = {

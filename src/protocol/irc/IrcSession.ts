@@ -2,7 +2,7 @@
  * One IRC client's side of the conversation: registration (`CAP`, `NICK`,
  * `USER`) before it joins the chat, then each command it sends as a chat
  * command for the hub or, when nothing shared is involved (`MODE`, `MOTD`,
- * `AWAY`, `TOPIC`...), a local answer. Per connection and mutable: the
+ * `AWAY`...), a local answer. Per connection and mutable: the
  * connection owns it and calls it from one fiber.
  */
 import { Duration, Either, Option } from "effect"
@@ -68,6 +68,12 @@ const targets = (param: string): Array<string> => param.split(",").filter((t) =>
  * always sent. `userhost-in-names` shows members as `nick!user@host`.
  */
 const offered: ReadonlySet<string> = new Set(["multi-prefix", "userhost-in-names"])
+
+/** The longest away message kept (ISUPPORT `AWAYLEN`). */
+const maxAwayLength = 200
+
+/** The longest topic kept (ISUPPORT `TOPICLEN`). */
+const maxTopicLength = 390
 
 /** The longest user name kept from `USER`. */
 const maxUserLength = 10
@@ -172,7 +178,11 @@ export const make = (words: IrcWords): ProtocolSession => {
         onLeft: failed,
         onRight: (room) =>
           channels.has(room.toLowerCase())
-            ? command(query === undefined ? Command.Say({ text, room }) : Command.Act({ text, room }))
+            ? command(
+              query === undefined
+                ? Command.Say(name === "NOTICE" ? { text, room, notice: true } : { text, room })
+                : Command.Act({ text, room })
+            )
             // No automatic reply to a NOTICE, as RFC 2812 asks.
             : name === "NOTICE"
             ? local()
@@ -249,11 +259,14 @@ export const make = (words: IrcWords): ProtocolSession => {
   const topic = (params: ReadonlyArray<string>): Array<Step> => {
     const target = params[0]
     if (target === undefined || target === "") return [needMoreParams("TOPIC")]
-    if (!channels.has(target.toLowerCase().replace(/^#/, ""))) {
-      return [local(numeric("442", target, "You're not on that channel"))]
-    }
-    if (params.length > 1) return [local(numeric("482", target, "Topics are not supported by this chat"))]
-    return [local(numeric("331", target, "No topic is set"))]
+    return [Either.match(channelName(target), {
+      onLeft: failed,
+      onRight: (room) =>
+        command(Command.Topic({
+          room,
+          text: params.length > 1 ? cleanText(params[1]!).slice(0, maxTopicLength) : undefined
+        }))
+    })]
   }
 
   const registered = (message: IrcMessage): Array<Step> => {
@@ -285,10 +298,10 @@ export const make = (words: IrcWords): ProtocolSession => {
         return mode(params)
       case "TOPIC":
         return topic(params)
-      case "AWAY":
-        return params.length === 0 || params[0] === ""
-          ? [local(numeric("305", "You are no longer marked as being away"))]
-          : [local(numeric("306", "You have been marked as being away"))]
+      case "AWAY": {
+        const message = params[0] === undefined ? "" : cleanText(params[0]).slice(0, maxAwayLength)
+        return [command(Command.Away({ message: message === "" ? undefined : message }))]
+      }
       case "PING":
         return params.length === 0 ? [local(numeric("409", "No origin specified"))] : [
           command(Command.Ping({ token: params[0]! }))

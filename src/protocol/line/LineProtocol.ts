@@ -162,6 +162,12 @@ export const renamed = (from: Nick, to: Nick): Line => notice(`${from} is now ${
 
 export const youLeft = (name: RoomName): Line => notice(`you left ${room(name)}`)
 
+/** A room's topic, set by an IRC user (the line protocol has no command for it). */
+export const topicSet = (nick: Nick, name: RoomName, topic: string): Line =>
+  notice(
+    topic === "" ? `${nick} cleared the topic of ${room(name)}` : `${nick} set the topic of ${room(name)}: ${topic}`
+  )
+
 export const roomList = (rooms: ReadonlyArray<{ readonly room: RoomName; readonly members: number }>): Line =>
   notice(`rooms: ${rooms.map((r) => `${room(r.room)} (${r.members})`).join(", ")}`)
 
@@ -260,6 +266,8 @@ export const roomEvent = (event: RoomEvent): Line => {
       return memberLeft(event.nick, event.room, leaveReason(event.reason))
     case "Renamed":
       return renamed(event.nick, event.to)
+    case "TopicSet":
+      return topicSet(event.nick, event.room, event.topic)
   }
 }
 
@@ -322,6 +330,18 @@ const replyLines = (reply: Reply, out: Array<Line>): void => {
           ? error(`no such nick ${reply.nick}`)
           : notice(`${reply.nick} is in ${reply.rooms.length === 0 ? "no room" : reply.rooms.map(room).join(", ")}`)
       )
+      return
+    case "Topic":
+      out.push(
+        notice(
+          reply.topic === undefined
+            ? `${room(reply.room)} has no topic`
+            : `topic of ${room(reply.room)}: ${reply.topic}`
+        )
+      )
+      return
+    case "AwaySet":
+      out.push(notice(reply.away ? "you are marked away" : "you are back"))
       return
     case "Counts":
       out.push(notice(`${reply.users.clients} connected, ${reply.users.rooms} rooms`))

@@ -189,6 +189,8 @@ export const roomEventMessage = (event: RoomEvent): ServerMessage => {
       return { type: "left", room: event.room, nick: event.nick, seq: event.seq, reason: leftReason(event.reason) }
     case "Renamed":
       return { type: "renamed", room: event.room, nick: event.nick, to: event.to, seq: event.seq }
+    case "TopicSet":
+      return { type: "topicSet", room: event.room, nick: event.nick, topic: event.topic, seq: event.seq }
   }
 }
 
@@ -237,9 +239,14 @@ export const replyMessage = (reply: Reply): ServerMessage | undefined => {
       return reply.room === undefined
         ? { type: "cluster", what: clusterWhat[reply.what] }
         : { type: "cluster", what: clusterWhat[reply.what], room: reply.room }
+    case "Topic":
+      return reply.topic === undefined
+        ? { type: "topic", room: reply.room }
+        : { type: "topic", room: reply.room, topic: reply.topic }
     case "Pong":
     case "WhoisInfo":
     case "Counts":
+    case "AwaySet":
       return undefined
   }
 }

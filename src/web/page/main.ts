@@ -311,6 +311,14 @@ const handle = (message: ServerMessage): void => {
     case "full":
       showError("the server is full; trying again")
       return
+    case "topicSet":
+      showNotice(`${message.nick} set the topic of #${message.room}: ${message.topic}`)
+      return
+    case "topic":
+      showNotice(
+        message.topic === undefined ? `#${message.room} has no topic` : `topic of #${message.room}: ${message.topic}`
+      )
+      return
     case "tooMany":
       showError("too many connections from your address; trying again")
       return

@@ -54,6 +54,8 @@ const outcomeOf = (line: string): Outcome =>
         case "Ping":
         case "Whois":
         case "Lusers":
+        case "Topic":
+        case "Away":
           // Other protocols' commands (IRC's PING, WHOIS, LUSERS): never the line parser's.
           return ["Unexpected", command._tag]
       }
