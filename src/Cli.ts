@@ -8,12 +8,15 @@ import type * as SocketServer from "@effect/platform/SocketServer"
 import { Data, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import * as Client from "./client/Client.js"
 import * as Backplane from "./hub/Backplane.js"
+import type { Hub } from "./hub/Hub.js"
 import * as LineProtocol from "./protocol/line/LineProtocol.js"
 import type { WireProtocol } from "./protocol/WireProtocol.js"
+import type { Capacity } from "./server/Capacity.js"
 import * as ChatServer from "./server/ChatServer.js"
 import * as ChatTcp from "./server/ChatTcp.js"
 import * as ChatTls from "./server/ChatTls.js"
 import * as ServerConfig from "./ServerConfig.js"
+import type * as SocketTls from "./socket/SocketTls.js"
 
 /** The server could not listen; the reason in words (`address in use`). */
 export class ListenFailed extends Data.TaggedError("ListenFailed")<{
@@ -124,35 +127,59 @@ const portRange = (option: string, port: number): Effect.Effect<number, ServerCo
     ? Effect.succeed(port)
     : Effect.fail(new ServerConfig.InvalidConfig({ option, message: `must be from 0 to 65535, got ${port}` }))
 
+/** A listener over TLS that `chat serve` may be asked for: a protocol on the port of `--OPTION`. */
+interface TlsListen {
+  readonly option: string
+  readonly protocol: WireProtocol
+  readonly port: Option.Option<number>
+  readonly announce: string
+}
+
+type Node = Hub | Capacity | ServerConfig.ServerConfig
+
+/**
+ * `server` and the TLS listeners asked for (those with a port), after it:
+ * their `announce` lines follow its `listening on`. They share the
+ * certificates, loaded before anything listens (unusable ones stop the
+ * start) and reloaded on SIGHUP.
+ */
+const withTlsListeners = <E>(
+  server: Layer.Layer<Node, E>,
+  config: ServerConfig.ServerConfigShape,
+  host: string,
+  wanted: ReadonlyArray<TlsListen>
+): Effect.Effect<Layer.Layer<Node, E | ListenFailed | SocketTls.TlsError>, ServerConfig.InvalidConfig> =>
+  Effect.gen(function*() {
+    const asked = wanted.flatMap((listen) => Option.isSome(listen.port) ? [{ ...listen, port: listen.port.value }] : [])
+    if (asked.length === 0) return server
+    const listeners = []
+    for (const { announce, option, port, protocol } of asked) {
+      yield* portRange(option, port)
+      const address = ChatServer.formatAddress({ _tag: "TcpAddress", hostname: host, port })
+      listeners.push(
+        ChatTls.listener(protocol, { host, port }, { announce }).pipe(
+          Layer.mapError((cause) => new ListenFailed({ address, cause }))
+        )
+      )
+    }
+    const files = yield* ServerConfig.tlsFiles(config, asked[0]!.option)
+    return Layer.mergeAll(Layer.empty, ...listeners).pipe(
+      Layer.provideMerge(server),
+      Layer.provide(ChatTls.layerCertificates(files))
+    )
+  })
+
 const serve = Command.make("serve", serveOptions, (options) =>
   Effect.gen(function*() {
     const config = yield* ServerConfig.make(options)
-    const addressOf = (port: number) => ChatServer.formatAddress({ _tag: "TcpAddress", hostname: options.host, port })
-    const address = addressOf(options.port)
+    const address = ChatServer.formatAddress({ _tag: "TcpAddress", hostname: options.host, port: options.port })
     const server = ChatTcp.layerWith({ host: options.host, port: options.port }, config).pipe(
       Layer.mapError((cause) => new ListenFailed({ address, cause })),
       Layer.provide(Backplane.layerMemory({ history: config.history }))
     )
-    // Listeners over TLS, each a protocol on a port, sharing the certificates.
-    const tlsListeners: Array<Layer.Layer<never, ListenFailed, ChatTls.Requires>> = []
-    const tlsOptions: Array<string> = []
-    const tlsListener = (option: string, protocol: WireProtocol, port: number, announce: string) =>
-      portRange(option, port).pipe(Effect.map((port) => {
-        tlsOptions.push(option)
-        tlsListeners.push(
-          ChatTls.listener(protocol, { host: options.host, port }, { announce }).pipe(
-            Layer.mapError((cause) => new ListenFailed({ address: addressOf(port), cause }))
-          )
-        )
-      }))
-    if (Option.isSome(options.tlsPort)) {
-      yield* tlsListener("tls-port", LineProtocol.protocol, options.tlsPort.value, "tls listening on")
-    }
-    const withTls = tlsOptions.length === 0 ? server : Layer.mergeAll(Layer.empty, ...tlsListeners).pipe(
-      Layer.provideMerge(server),
-      // Loaded before anything listens: unusable certificates stop the start.
-      Layer.provide(ChatTls.layerCertificates(yield* ServerConfig.tlsFiles(config, tlsOptions[0]!)))
-    )
+    const withTls = yield* withTlsListeners(server, config, options.host, [
+      { option: "tls-port", protocol: LineProtocol.protocol, port: options.tlsPort, announce: "tls listening on" }
+    ])
     return yield* Layer.launch(withTls).pipe(
       options.verbose ? Logger.withMinimumLogLevel(LogLevel.Debug) : (self) => self
     )
