@@ -211,6 +211,19 @@ describe.skipIf(!hasOpenssl)("the line protocol over TLS", { timeout: slow }, ()
     expect(Math.min(...closedAt) - started).toBeGreaterThan(3_000)
   })
 
+  it("shutdown tells TLS clients and closes them, and a stalled handshake does not hold it up", async () => {
+    const { server, tlsPort } = await startTls(certs!.server)
+    const secure = await LineClient.join(tlsPort, overTls())
+    const silent = Net.createConnection({ host: "127.0.0.1", port: tlsPort })
+    silent.on("error", () => {})
+    await new Promise((resolve) => silent.once("connect", resolve))
+    const stopped = await server.stop("SIGTERM")
+    expect(stopped.code).toBe(0)
+    expect(stopped.ms).toBeLessThan(4_000)
+    expect(await secure.closed()).toEqual(["*** server shutting down"])
+    silent.destroy()
+  })
+
   it("SIGHUP reloads the certificate: new connections get it, open ones carry on; a bad one is refused", async () => {
     const { files, server, tlsPort } = await startTls(certs!.server)
     const before = await LineClient.join(tlsPort, overTls())
