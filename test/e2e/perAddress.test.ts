@@ -17,6 +17,12 @@ import { runChat, startServer, stopAllProcesses } from "../support/ServerProcess
 
 const certs: TestCertificates | undefined = hasOpenssl ? makeCertificates() : undefined
 
+/**
+ * Each test starts servers and `chat` processes; on a loaded machine (two
+ * cores shared with other work) a process can take seconds to start.
+ */
+const slow = 60_000
+
 afterAll(async () => {
   destroyAllClients()
   await stopAllProcesses()
@@ -53,7 +59,7 @@ const expectRefused = async (port: number, localAddress: string) => {
   expect(await client.closed()).toEqual([tooMany])
 }
 
-describe.concurrent("--max-per-address", () => {
+describe.concurrent("--max-per-address", { timeout: slow }, () => {
   it("by default loopback is exempt: 20 clients from 127.0.0.1 all get in", async ({ expect }) => {
     const server = await startServer()
     const clients = await Promise.all(Array.from({ length: 20 }, () => LineClient.join(server.port)))
@@ -172,7 +178,7 @@ describe.concurrent("--max-per-address", () => {
     occupant.reset()
     const back = await joinWhenFree(server.port, "127.0.0.2")
     expect(back.first).toMatch(/^\*\*\* welcome to chat/)
-  }, 60_000)
+  })
 
   it("gives the count back when a client is disconnected for idling", async ({ expect }) => {
     const server = await startServer(["--exempt-addresses", "", "--max-per-address", "1", "--idle-timeout", "1s"])
@@ -187,9 +193,9 @@ describe.concurrent("--max-per-address", () => {
   })
 })
 
-describe.concurrent("per-address options are checked at start", () => {
+describe.concurrent("per-address options are checked at start", { timeout: slow }, () => {
   const refused = async (args: ReadonlyArray<string>, message: RegExp) => {
-    const run = await runChat(["serve", "--port", "0", ...args])
+    const run = await runChat(["serve", "--port", "0", ...args], { timeoutMs: slow })
     expect(run.code).toBe(1)
     expect(run.stderr.trimEnd().split("\n")).toHaveLength(1)
     expect(run.stderr).toMatch(message)

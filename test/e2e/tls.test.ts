@@ -24,6 +24,12 @@ if (!hasOpenssl) {
 
 const certs: TestCertificates | undefined = hasOpenssl ? makeCertificates() : undefined
 
+/**
+ * Each test starts servers and `chat` processes; on a loaded machine (two
+ * cores shared with other work) a process can take seconds to start.
+ */
+const slow = 60_000
+
 afterAll(async () => {
   destroyAllClients()
   await stopAllProcesses()
@@ -51,8 +57,10 @@ const ca = (): string => Fs.readFileSync(certs!.ca, "utf8")
 const overTls = () => ({ tls: { ca: ca() } })
 const peerName = (client: LineClient): unknown => (client.socket as Tls.TLSSocket).getPeerCertificate().subject.CN
 
-describe.skipIf(!hasOpenssl).concurrent("the line protocol over TLS", () => {
-  it("a client over TLS and an nc client over TCP talk in one room", async ({ expect }) => {
+// One test at a time: each starts servers and `chat` processes, and together they
+// could take longer to start than a test waits on a machine shared with other work.
+describe.skipIf(!hasOpenssl)("the line protocol over TLS", { timeout: slow }, () => {
+  it("a client over TLS and an nc client over TCP talk in one room", async () => {
     const { server, tlsPort } = await startTls(certs!.server)
     const log = server.stderr()
     // The line protocol's `listening on` first, then the TLS listener's.
@@ -73,12 +81,15 @@ describe.skipIf(!hasOpenssl).concurrent("the line protocol over TLS", () => {
     expect(await plain.line()).toBe("*** guest-1 left #lobby (quit)")
   })
 
-  it("`chat connect --tls --ca` verifies the server against a private CA, by IP and by name", async ({ expect }) => {
+  it("`chat connect --tls --ca` verifies the server against a private CA, by IP and by name", async () => {
     const { tlsPort } = await startTls(certs!.server)
     const hosts = ["127.0.0.1", "localhost"]
     const runs = await Promise.all(
       hosts.map((host) =>
-        runChat(["connect", "--host", host, "--port", String(tlsPort), "--tls", "--ca", certs!.ca], { input: "/who\n" })
+        runChat(["connect", "--host", host, "--port", String(tlsPort), "--tls", "--ca", certs!.ca], {
+          input: "/who\n",
+          timeoutMs: slow
+        })
       )
     )
     for (const run of runs) {
@@ -91,7 +102,7 @@ describe.skipIf(!hasOpenssl).concurrent("the line protocol over TLS", () => {
 
   it(
     "`chat connect --tls` refuses a self-signed certificate, a CA it does not trust and a wrong host: one line, exit 1",
-    async ({ expect }) => {
+    async () => {
       const selfSigned = await startTls(certs!.selfSigned)
       const wrongHost = await startTls(certs!.wrongHost)
       const cases: Array<[ReadonlyArray<string>, RegExp]> = [
@@ -112,7 +123,9 @@ describe.skipIf(!hasOpenssl).concurrent("the line protocol over TLS", () => {
         ]
       ]
       // Side by side: each is a process that takes a while to start.
-      const runs = await Promise.all(cases.map(([args]) => runChat(["connect", ...args], { input: "hello\n" })))
+      const runs = await Promise.all(
+        cases.map(([args]) => runChat(["connect", ...args], { input: "hello\n", timeoutMs: slow }))
+      )
       runs.forEach((run, i) => {
         const [args, reason] = cases[i]!
         expect(run.code, args.join(" ")).toBe(1)
@@ -125,19 +138,21 @@ describe.skipIf(!hasOpenssl).concurrent("the line protocol over TLS", () => {
       // Nobody got in: the rooms are empty.
       const check = await LineClient.join(selfSigned.server.port)
       expect(check.nick).toBe("guest-1")
-    },
-    60_000
+    }
   )
 
-  it("`chat connect --tls --insecure` connects to any certificate, and says so loudly", async ({ expect }) => {
+  it("`chat connect --tls --insecure` connects to any certificate, and says so loudly", async () => {
     const { tlsPort } = await startTls(certs!.selfSigned)
-    const run = await runChat(["connect", "--port", String(tlsPort), "--tls", "--insecure"], { input: "/who\n" })
+    const run = await runChat(["connect", "--port", String(tlsPort), "--tls", "--insecure"], {
+      input: "/who\n",
+      timeoutMs: slow
+    })
     expect(run.code).toBe(0)
     expect(run.stdout).toContain("*** in #lobby: guest-1")
     expect(run.stderr).toMatch(/^chat: WARNING: --insecure: the server's certificate is NOT verified/)
   })
 
-  it("a plain-text client on the TLS port is cut off; the server carries on", async ({ expect }) => {
+  it("a plain-text client on the TLS port is cut off; the server carries on", async () => {
     const { server, tlsPort } = await startTls(certs!.server)
     const plain = await LineClient.connect(tlsPort)
     plain.send("/nick mallory")
@@ -152,7 +167,7 @@ describe.skipIf(!hasOpenssl).concurrent("the line protocol over TLS", () => {
     expect(server.process.exitCode).toBe(null)
   })
 
-  it("a handshake that never comes is cut off after a few seconds, and holds no --max-clients slot", async ({ expect }) => {
+  it("a handshake that never comes is cut off after a few seconds, and holds no --max-clients slot", async () => {
     const { server, tlsPort } = await startTls(certs!.server, ["--max-clients", "1"])
     const started = performance.now()
     const silent = Net.createConnection({ host: "127.0.0.1", port: tlsPort })
@@ -174,7 +189,42 @@ describe.skipIf(!hasOpenssl).concurrent("the line protocol over TLS", () => {
     expect(await plain.line()).toBe("*** in #lobby: guest-1")
   })
 
-  it("SIGHUP reloads the certificate: new connections get it, open ones carry on; a bad one is refused", async ({ expect }) => {
+  it("handshakes in progress are bounded per address: past 32, one more is closed at once; others are served", async () => {
+    const { tlsPort } = await startTls(certs!.server)
+    const stall = (localAddress: string) =>
+      new Promise<{ readonly closed: Promise<number> }>((resolve) => {
+        const socket = Net.createConnection({ host: "127.0.0.1", port: tlsPort, localAddress })
+        socket.on("error", () => {})
+        const closed = new Promise<number>((done) => socket.once("close", () => done(performance.now())))
+        socket.once("connect", () => resolve({ closed }))
+      })
+    const held = []
+    for (let i = 0; i < 32; i++) held.push(await stall("127.0.0.2"))
+    const started = performance.now()
+    const extra = await stall("127.0.0.2")
+    expect((await extra.closed) - started).toBeLessThan(1_000)
+    // Another address is not affected, and completes its handshake.
+    const other = await LineClient.join(tlsPort, { ...overTls(), localAddress: "127.0.0.3" })
+    expect(other.nick).toBe("guest-1")
+    // The 32 were cut off by the handshake timeout, not before.
+    const closedAt = await Promise.all(held.map((stalled) => stalled.closed))
+    expect(Math.min(...closedAt) - started).toBeGreaterThan(3_000)
+  })
+
+  it("shutdown tells TLS clients and closes them, and a stalled handshake does not hold it up", async () => {
+    const { server, tlsPort } = await startTls(certs!.server)
+    const secure = await LineClient.join(tlsPort, overTls())
+    const silent = Net.createConnection({ host: "127.0.0.1", port: tlsPort })
+    silent.on("error", () => {})
+    await new Promise((resolve) => silent.once("connect", resolve))
+    const stopped = await server.stop("SIGTERM")
+    expect(stopped.code).toBe(0)
+    expect(stopped.ms).toBeLessThan(4_000)
+    expect(await secure.closed()).toEqual(["*** server shutting down"])
+    silent.destroy()
+  })
+
+  it("SIGHUP reloads the certificate: new connections get it, open ones carry on; a bad one is refused", async () => {
     const { files, server, tlsPort } = await startTls(certs!.server)
     const before = await LineClient.join(tlsPort, overTls())
     expect(peerName(before)).toBe("chat-one")
@@ -199,9 +249,9 @@ describe.skipIf(!hasOpenssl).concurrent("the line protocol over TLS", () => {
   })
 })
 
-describe.skipIf(!hasOpenssl).concurrent("TLS options are checked at start", () => {
+describe.skipIf(!hasOpenssl).concurrent("TLS options are checked at start", { timeout: slow }, () => {
   const refused = async (args: ReadonlyArray<string>, message: RegExp) => {
-    const run = await runChat(["serve", "--port", "0", ...args])
+    const run = await runChat(["serve", "--port", "0", ...args], { timeoutMs: slow })
     expect(run.code).toBe(1)
     expect(run.stderr).not.toContain("listening on")
     const lines = run.stderr.trimEnd().split("\n")
