@@ -71,6 +71,22 @@ const kindLabel = (input: Input): string => Either.isRight(input) ? input.right.
 /** A disconnect's reason for metrics: `quit`, `closed`, `idle`, `tooslow`, `shuttingdown`, `connectionlost`. */
 const reasonLabel = (reason: DisconnectReason): string => reason._tag.toLowerCase()
 
+const notDeliveredReply: ReadonlyArray<Reply> = [{ _tag: "Failed", error: new NotDelivered() }]
+
+/** Tells a client that could not be registered (the backplane is unreachable) that its connection was not taken. */
+const unreachable = (protocol: WireProtocol, socket: Socket.Socket): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    // As for a refused client: some sockets only write while `run` is reading.
+    yield* socket.run(() => {}).pipe(Effect.exit, Effect.forkScoped)
+    const write = yield* socket.writer
+    yield* write(protocol.render.replies(notDeliveredReply).text)
+  }).pipe(
+    Effect.scoped,
+    Effect.timeoutOption("1 second"),
+    Effect.catchAll((error) => Effect.logDebug("could not tell a client the chat is unreachable", error)),
+    Effect.asVoid
+  )
+
 /** Serves one client until it goes; never fails. */
 export const handle = (protocol: WireProtocol) => {
   const metrics = ChatMetrics.forTransport(protocol.name)
@@ -107,7 +123,10 @@ export const handle = (protocol: WireProtocol) => {
       const protocolSession = protocol.session?.()
       const sink = protocolSession?.sink?.(outbox) ?? outbox
       const connectAs = (nick: Session["nick"] | undefined, info?: UserInfo) =>
-        hub.connect({ sink, render: protocol.render, room: protocol.startIn, nick, info, reason: ending })
+        hub.connect({ sink, render: protocol.render, room: protocol.startIn, nick, info, reason: ending }).pipe(
+          // In a cluster, Redis may be unreachable: the client hears why before the connection closes.
+          Effect.tapErrorTag("BackplaneError", () => unreachable(protocol, socket))
+        )
       // Connected at once, or once the protocol's session registers.
       let session: Session | undefined = protocolSession === undefined ? yield* connectAs(undefined) : undefined
       const annotate = (connected: Session) =>

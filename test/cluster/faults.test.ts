@@ -7,8 +7,7 @@
  * waits for one.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import type { LineClient } from "../support/LineClient.js"
-import { destroyAllClients, takeStrayLines } from "../support/LineClient.js"
+import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
 import type { RedisServer } from "../support/RedisServer.js"
 import { hasRedis, startRedis } from "../support/RedisServer.js"
 import { stopAllProcesses, stopTestProcesses } from "../support/ServerProcess.js"
@@ -136,6 +135,16 @@ describe.runIf(hasRedis)("Redis unavailable for a few seconds", () => {
     await waitFor(bob, "<alice> after the freeze")
   })
 
+  it("a client connecting while Redis is frozen is told the chat is unreachable", async () => {
+    const { alice, bob, one } = await pair()
+    redis.signal("SIGSTOP")
+    const late = await LineClient.connect(one.port)
+    const lines = await late.closed(15_000).finally(() => redis.signal("SIGCONT"))
+    expect(lines).toEqual([notDelivered])
+    alice.send("still here")
+    await waitFor(bob, "<alice> still here")
+  })
+
   it("connections killed (CLIENT KILL TYPE normal, then pubsub): nothing doubled, gaps filled", async () => {
     const { alice, bob } = await pair()
     const result = await sendThrough(alice, bob, 30, async () => {
@@ -156,6 +165,20 @@ describe.runIf(hasRedis)("Redis unavailable for a few seconds", () => {
     await redis.cli("CLIENT", "KILL", "TYPE", "pubsub")
     await flood
     const got = (await bob.until((line) => line === "<alice> line 299", 15_000)).filter((l) => l.startsWith("<alice> "))
+    expect(got).toEqual(lines.map((line) => `<alice> ${line}`))
+  })
+})
+
+describe.runIf(hasRedis)("pub/sub falling behind", () => {
+  it("a tiny client-output-buffer-limit cuts the subscriber off; the node fills the gaps from the logs", async () => {
+    const { alice, bob } = await pair()
+    await redis.cli("CONFIG", "SET", "client-output-buffer-limit", "pubsub 2kb 1kb 1")
+    const lines = Array.from({ length: 300 }, (_, i) => `line ${i} ${"x".repeat(50)}`)
+    await alice.writeLines(lines, 30)
+    const got = (await bob.until((line) => line === `<alice> ${lines.at(-1)}`, 15_000)).filter((l) =>
+      l.startsWith("<alice> ")
+    )
+    await redis.cli("CONFIG", "SET", "client-output-buffer-limit", "pubsub 32mb 8mb 60")
     expect(got).toEqual(lines.map((line) => `<alice> ${line}`))
   })
 })

@@ -66,8 +66,11 @@ export const connect = (
       }
       return sha
     }
+    // Interruptible even where the caller is not (a connection's registration
+    // is the acquire of a resource): otherwise the timeout would wait for Redis.
     const withTimeout = <A>(effect: Effect.Effect<A, BackplaneError>) =>
       effect.pipe(
+        Effect.interruptible,
         Effect.timeoutFail({ duration: timeout, onTimeout: () => new BackplaneError({ reason: "Timeout" }) })
       )
     const call = (command: string, args: ReadonlyArray<string | number>) =>
