@@ -11,7 +11,7 @@ import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Path from "node:path"
 import type * as Tls from "node:tls"
-import { afterAll, describe, expect, it } from "vitest"
+import { afterAll, assert, describe, it } from "vitest"
 import type { KeyPair, TestCertificates } from "../support/Certificates.js"
 import { hasOpenssl, install, makeCertificates } from "../support/Certificates.js"
 import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
@@ -34,7 +34,7 @@ afterAll(async () => {
   destroyAllClients()
   await stopAllProcesses()
   certs?.remove()
-  expect(takeStrayLines()).toEqual([])
+  assert.deepStrictEqual(takeStrayLines(), [])
 })
 
 let servers = 0
@@ -64,21 +64,21 @@ describe.skipIf(!hasOpenssl)("the line protocol over TLS", { timeout: slow }, ()
     const { server, tlsPort } = await startTls(certs!.server)
     const log = server.stderr()
     // The line protocol's `listening on` first, then the TLS listener's.
-    expect(log.search(/(?<!tls )listening on 127\.0\.0\.1:\d+/)).toBeGreaterThanOrEqual(0)
-    expect(log.search(/(?<!tls )listening on 127\.0\.0\.1:\d+/)).toBeLessThan(log.indexOf("tls listening on"))
+    assert.isAtLeast(log.search(/(?<!tls )listening on 127\.0\.0\.1:\d+/), 0)
+    assert.isBelow(log.search(/(?<!tls )listening on 127\.0\.0\.1:\d+/), log.indexOf("tls listening on"))
 
     const secure = await LineClient.join(tlsPort, overTls())
-    expect(secure.welcome[0]).toBe("*** welcome to chat, you are guest-1 in #lobby (1 here)")
-    expect(peerName(secure)).toBe("chat-one")
+    assert.strictEqual(secure.welcome[0], "*** welcome to chat, you are guest-1 in #lobby (1 here)")
+    assert.strictEqual(peerName(secure), "chat-one")
     const plain = await LineClient.join(server.port)
-    expect(await secure.line()).toBe("*** guest-2 joined #lobby")
+    assert.strictEqual(await secure.line(), "*** guest-2 joined #lobby")
     plain.send("hello from nc")
-    expect(await secure.line()).toBe("<guest-2> hello from nc")
+    assert.strictEqual(await secure.line(), "<guest-2> hello from nc")
     secure.send("/me waves over TLS")
-    expect(await plain.line()).toBe("* guest-1 waves over TLS")
+    assert.strictEqual(await plain.line(), "* guest-1 waves over TLS")
     secure.send("/quit")
-    expect(await secure.closed()).toEqual(["*** bye"])
-    expect(await plain.line()).toBe("*** guest-1 left #lobby (quit)")
+    assert.deepStrictEqual(await secure.closed(), ["*** bye"])
+    assert.strictEqual(await plain.line(), "*** guest-1 left #lobby (quit)")
   })
 
   it("`chat connect --tls --ca` verifies the server against a private CA, by IP and by name", async () => {
@@ -93,10 +93,10 @@ describe.skipIf(!hasOpenssl)("the line protocol over TLS", { timeout: slow }, ()
       )
     )
     for (const run of runs) {
-      expect(run.stderr).toBe("")
-      expect(run.stdout).toContain("*** in #lobby: guest-")
-      expect(run.stdout).toContain("*** bye")
-      expect(run.code).toBe(0)
+      assert.strictEqual(run.stderr, "")
+      assert.include(run.stdout, "*** in #lobby: guest-")
+      assert.include(run.stdout, "*** bye")
+      assert.strictEqual(run.code, 0)
     }
   })
 
@@ -128,16 +128,16 @@ describe.skipIf(!hasOpenssl)("the line protocol over TLS", { timeout: slow }, ()
       )
       runs.forEach((run, i) => {
         const [args, reason] = cases[i]!
-        expect(run.code, args.join(" ")).toBe(1)
-        expect(run.stdout).toBe("")
+        assert.strictEqual(run.code, 1, args.join(" "))
+        assert.strictEqual(run.stdout, "")
         const lines = run.stderr.trimEnd().split("\n")
-        expect(lines).toHaveLength(1)
-        expect(lines[0]).toMatch(/^chat: cannot connect to 127\.0\.0\.1:\d+: /)
-        expect(lines[0]).toMatch(reason)
+        assert.lengthOf(lines, 1)
+        assert.match(lines[0], /^chat: cannot connect to 127\.0\.0\.1:\d+: /)
+        assert.match(lines[0], reason)
       })
       // Nobody got in: the rooms are empty.
       const check = await LineClient.join(selfSigned.server.port)
-      expect(check.nick).toBe("guest-1")
+      assert.strictEqual(check.nick, "guest-1")
     }
   )
 
@@ -147,9 +147,9 @@ describe.skipIf(!hasOpenssl)("the line protocol over TLS", { timeout: slow }, ()
       input: "/who\n",
       timeoutMs: slow
     })
-    expect(run.code).toBe(0)
-    expect(run.stdout).toContain("*** in #lobby: guest-1")
-    expect(run.stderr).toMatch(/^chat: WARNING: --insecure: the server's certificate is NOT verified/)
+    assert.strictEqual(run.code, 0)
+    assert.include(run.stdout, "*** in #lobby: guest-1")
+    assert.match(run.stderr, /^chat: WARNING: --insecure: the server's certificate is NOT verified/)
   })
 
   it("a plain-text client on the TLS port is cut off; the server carries on", async () => {
@@ -158,13 +158,13 @@ describe.skipIf(!hasOpenssl)("the line protocol over TLS", { timeout: slow }, ()
     plain.send("/nick mallory")
     plain.send("hello?")
     const started = performance.now()
-    expect(await plain.closed(5_000)).toEqual([])
-    expect(performance.now() - started).toBeLessThan(2_000)
+    assert.deepStrictEqual(await plain.closed(5_000), [])
+    assert.isBelow(performance.now() - started, 2_000)
     // Both listeners still serve.
     const secure = await LineClient.join(tlsPort, overTls())
     const other = await LineClient.join(server.port)
-    expect(await secure.line()).toBe(`*** ${other.nick} joined #lobby`)
-    expect(server.process.exitCode).toBe(null)
+    assert.strictEqual(await secure.line(), `*** ${other.nick} joined #lobby`)
+    assert.strictEqual(server.process.exitCode, null)
   })
 
   it("a handshake that never comes is cut off after a few seconds, and holds no --max-clients slot", async () => {
@@ -177,16 +177,16 @@ describe.skipIf(!hasOpenssl)("the line protocol over TLS", { timeout: slow }, ()
 
     // The one slot is still free for a real client while the handshake stalls.
     const plain = await LineClient.join(server.port)
-    expect(plain.nick).toBe("guest-1")
+    assert.strictEqual(plain.nick, "guest-1")
     // ...and a finished handshake is counted: the next one, over TLS, is told the server is full.
     const extra = await LineClient.connect(tlsPort, overTls())
-    expect(await extra.closed()).toEqual(["! server full"])
+    assert.deepStrictEqual(await extra.closed(), ["! server full"])
 
     const closedAt = await silentClosed
-    expect(closedAt - started).toBeGreaterThanOrEqual(4_000)
-    expect(closedAt - started).toBeLessThan(8_000)
+    assert.isAtLeast(closedAt - started, 4_000)
+    assert.isBelow(closedAt - started, 8_000)
     plain.send("/who")
-    expect(await plain.line()).toBe("*** in #lobby: guest-1")
+    assert.strictEqual(await plain.line(), "*** in #lobby: guest-1")
   })
 
   it("handshakes in progress are bounded per address: past 32, one more is closed at once; others are served", async () => {
@@ -202,13 +202,13 @@ describe.skipIf(!hasOpenssl)("the line protocol over TLS", { timeout: slow }, ()
     for (let i = 0; i < 32; i++) held.push(await stall("127.0.0.2"))
     const started = performance.now()
     const extra = await stall("127.0.0.2")
-    expect((await extra.closed) - started).toBeLessThan(1_000)
+    assert.isBelow((await extra.closed) - started, 1_000)
     // Another address is not affected, and completes its handshake.
     const other = await LineClient.join(tlsPort, { ...overTls(), localAddress: "127.0.0.3" })
-    expect(other.nick).toBe("guest-1")
+    assert.strictEqual(other.nick, "guest-1")
     // The 32 were cut off by the handshake timeout, not before.
     const closedAt = await Promise.all(held.map((stalled) => stalled.closed))
-    expect(Math.min(...closedAt) - started).toBeGreaterThan(3_000)
+    assert.isAbove(Math.min(...closedAt) - started, 3_000)
   })
 
   it("shutdown tells TLS clients and closes them, and a stalled handshake does not hold it up", async () => {
@@ -218,45 +218,45 @@ describe.skipIf(!hasOpenssl)("the line protocol over TLS", { timeout: slow }, ()
     silent.on("error", () => {})
     await new Promise((resolve) => silent.once("connect", resolve))
     const stopped = await server.stop("SIGTERM")
-    expect(stopped.code).toBe(0)
-    expect(stopped.ms).toBeLessThan(4_000)
-    expect(await secure.closed()).toEqual(["*** server shutting down"])
+    assert.strictEqual(stopped.code, 0)
+    assert.isBelow(stopped.ms, 4_000)
+    assert.deepStrictEqual(await secure.closed(), ["*** server shutting down"])
     silent.destroy()
   })
 
   it("SIGHUP reloads the certificate: new connections get it, open ones carry on; a bad one is refused", async () => {
     const { files, server, tlsPort } = await startTls(certs!.server)
     const before = await LineClient.join(tlsPort, overTls())
-    expect(peerName(before)).toBe("chat-one")
+    assert.strictEqual(peerName(before), "chat-one")
 
     install(certs!.renewed, files)
     server.process.kill("SIGHUP")
     await waitForLog(server, /TLS certificates reloaded from/)
     const after = await LineClient.join(tlsPort, overTls())
-    expect(peerName(after)).toBe("chat-two")
-    expect(await before.line()).toBe(`*** ${after.nick} joined #lobby`)
+    assert.strictEqual(peerName(after), "chat-two")
+    assert.strictEqual(await before.line(), `*** ${after.nick} joined #lobby`)
     before.send("still here")
-    expect(await after.line()).toBe(`<${before.nick}> still here`)
+    assert.strictEqual(await after.line(), `<${before.nick}> still here`)
 
     // A certificate whose key does not match: logged, and the last good one stays.
     install({ cert: certs!.server.cert, key: certs!.renewed.key }, files)
     server.process.kill("SIGHUP")
     await waitForLog(server, /TLS certificates not reloaded, still serving the old ones: .*key values mismatch/)
     const third = await LineClient.join(tlsPort, overTls())
-    expect(peerName(third)).toBe("chat-two")
-    expect(countLogs(server, /TLS certificates reloaded from/g)).toBe(1)
-    expect(server.process.exitCode).toBe(null)
+    assert.strictEqual(peerName(third), "chat-two")
+    assert.strictEqual(countLogs(server, /TLS certificates reloaded from/g), 1)
+    assert.strictEqual(server.process.exitCode, null)
   })
 })
 
 describe.skipIf(!hasOpenssl).concurrent("TLS options are checked at start", { timeout: slow }, () => {
   const refused = async (args: ReadonlyArray<string>, message: RegExp) => {
     const run = await runChat(["serve", "--port", "0", ...args], { timeoutMs: slow })
-    expect(run.code).toBe(1)
-    expect(run.stderr).not.toContain("listening on")
+    assert.strictEqual(run.code, 1)
+    assert.notInclude(run.stderr, "listening on")
     const lines = run.stderr.trimEnd().split("\n")
-    expect(lines).toHaveLength(1)
-    expect(lines[0]).toMatch(message)
+    assert.lengthOf(lines, 1)
+    assert.match(lines[0], message)
   }
 
   it("--tls-port needs a certificate and its key", async () => {
