@@ -132,8 +132,8 @@ describe.skipIf(!hasOpenssl)("the line protocol over TLS", { timeout: slow }, ()
         assert.strictEqual(run.stdout, "")
         const lines = run.stderr.trimEnd().split("\n")
         assert.lengthOf(lines, 1)
-        assert.match(lines[0], /^chat: cannot connect to 127\.0\.0\.1:\d+: /)
-        assert.match(lines[0], reason)
+        assert.match(lines[0] ?? "", /^chat: cannot connect to 127\.0\.0\.1:\d+: /)
+        assert.match(lines[0] ?? "", reason)
       })
       // Nobody got in: the rooms are empty.
       const check = await LineClient.join(selfSigned.server.port)
@@ -256,7 +256,7 @@ describe.skipIf(!hasOpenssl).concurrent("TLS options are checked at start", { ti
     assert.notInclude(run.stderr, "listening on")
     const lines = run.stderr.trimEnd().split("\n")
     assert.lengthOf(lines, 1)
-    assert.match(lines[0], message)
+    assert.match(lines[0] ?? "", message)
   }
 
   it("--tls-port needs a certificate and its key", async () => {
