@@ -5,7 +5,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts", "examples/**/*.test.ts"],
     setupFiles: ["./test/setup.ts"],
     reporters: ["default", "./test/support/SummaryReporter.ts"],
-    testTimeout: 20_000,
-    hookTimeout: 20_000
+    // Caps, not waits: every test waits for a specific line. Generous for a loaded 2-core machine.
+    testTimeout: 60_000,
+    hookTimeout: 60_000
   }
 })

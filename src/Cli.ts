@@ -17,7 +17,7 @@ import type { Capacity } from "./server/Capacity.js"
 import * as ChatServer from "./server/ChatServer.js"
 import * as ChatTcp from "./server/ChatTcp.js"
 import * as ChatTls from "./server/ChatTls.js"
-import * as WebListener from "./server/WebListener.js"
+import * as Health from "./server/Health.js"
 import * as ServerConfig from "./ServerConfig.js"
 
 /** The server could not listen; the reason in words (`address in use`). */
@@ -213,16 +213,19 @@ const serve = Command.make("serve", serveOptions, (options) =>
         hostname: httpHost,
         port: options.httpPort.value
       })
-      plain.push(
-        WebListener.layer({
-          host: httpHost,
-          port: options.httpPort.value,
-          allowedOrigins: Option.getOrUndefined(allowedOrigins)
-        })
-          .pipe(Layer.mapError((cause) =>
-            new ListenFailed({ address: webAddress, cause })
-          ))
+      const httpPort = options.httpPort.value
+      // Loaded only when asked for: the web listener brings HTTP, WebSocket and
+      // OpenTelemetry modules that a plain TCP server need not load at start.
+      const web = Layer.unwrapEffect(
+        Effect.map(
+          Effect.promise(() =>
+            import("./server/WebListener.js")
+          ),
+          (WebListener) =>
+            WebListener.layer({ host: httpHost, port: httpPort, allowedOrigins: Option.getOrUndefined(allowedOrigins) })
+        )
       )
+      plain.push(web.pipe(Layer.mapError((cause) => new ListenFailed({ address: webAddress, cause }))))
     }
     if (Option.isSome(options.ircPort)) {
       plain.push(
@@ -281,8 +284,18 @@ const clusterNode = <E, R>(
     const status = yield* (yield* RedisBackplane.Cluster).status
     yield* Effect.logInfo(`joined cluster ${status.name} as node ${status.node} (${status.nodes} nodes)`)
   }))
+  // `/healthz` reads 503 while this node cannot reach Redis.
+  const health = Layer.effect(
+    Health.Health,
+    Effect.map(RedisBackplane.Cluster, (cluster) => ({
+      check: Effect.map(
+        cluster.status,
+        (status) => status.reachable ? Health.healthy : Health.unhealthy("redis unreachable")
+      )
+    }))
+  )
   return joined.pipe(
-    Layer.provideMerge(tcp),
+    Layer.provideMerge(tcp.pipe(Layer.provide(health))),
     Layer.provideMerge(
       RedisBackplane.layer(options).pipe(Layer.mapError((cause) => new ClusterFailed({ url: options.url, cause })))
     )

@@ -368,11 +368,12 @@ export const make = (
     /** Stops acting for every client of this node: each is told and closed; the cluster hears from the reaper. */
     const dropAll = Effect.suspend(() => {
       const events: Array<Event> = []
-      for (const client of delivery.locals.keys()) {
+      for (const [client, local] of delivery.locals) {
         dropped.add(client)
         events.push(
           new Replied({
             client,
+            nick: local.nick,
             replies: [{ _tag: "ClusterNotice", what: "NodeLost", room: undefined }],
             close: connectionLost
           }, true)
@@ -431,9 +432,11 @@ export const make = (
       if (lostIds.length > 0) {
         const events = lostIds.map((client) => {
           dropped.add(client)
+          const nick = delivery.locals.get(client)?.nick
           delivery.locals.delete(client)
           return new Replied({
             client,
+            nick,
             replies: [{ _tag: "ClusterNotice", what: "NodeLost", room: undefined }],
             close: connectionLost
           }, true)

@@ -111,5 +111,7 @@ export const countingKey = (address: string): string => {
   if (isMapped(bytes)) return Array.from(bytes.subarray(12)).join(".")
   const groups: Array<string> = []
   for (let i = 0; i < 8; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16))
+  // Trailing zero groups go into the `::`: `2001:db8::/64`, `::/64`.
+  while (groups.at(-1) === "0") groups.pop()
   return `${groups.join(":")}::/64`
 }

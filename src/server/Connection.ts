@@ -123,14 +123,12 @@ export const handle = (protocol: WireProtocol) => {
       const protocolSession = protocol.session?.()
       const sink = protocolSession?.sink?.(outbox) ?? outbox
       const connectAs = (nick: Session["nick"] | undefined, info?: UserInfo) =>
-        hub.connect({ sink, render: protocol.render, room: protocol.startIn, nick, info, reason: ending })
-      // Connected at once, or once the protocol's session registers.
-      let session: Session | undefined = protocolSession === undefined
-        ? yield* connectAs(undefined).pipe(
+        hub.connect({ sink, render: protocol.render, room: protocol.startIn, nick, info, reason: ending }).pipe(
           // In a cluster, Redis may be unreachable: the client hears why before the connection closes.
           Effect.tapErrorTag("BackplaneError", () => unreachable(protocol, socket))
         )
-        : undefined
+      // Connected at once, or once the protocol's session registers.
+      let session: Session | undefined = protocolSession === undefined ? yield* connectAs(undefined) : undefined
       const annotate = (connected: Session) =>
         Effect.annotateLogsScoped({ client: connected.id, protocol: protocol.name }).pipe(
           Effect.zipRight(Effect.logDebug("connected"))

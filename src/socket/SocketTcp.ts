@@ -244,6 +244,30 @@ export const fromNetSocket = (conn: Net.Socket, batching?: Batching): Socket.Soc
   return RemoteAddress.offer(DirectWrite.offer(socket, { write: writeNow, drained }), conn.remoteAddress)
 }
 
+/** How long a closing connection may take to hand its last bytes on, even when its close is cut short. */
+const flushBound = 250
+
+/**
+ * Waits, at most `flushBound` ms and not interruptibly, until everything
+ * written has left Node: until then destroying the socket would lose it.
+ * Over TCP that is at once unless the peer has stopped reading; a TLS
+ * socket encrypts and sends its last lines (and its close_notify) a few
+ * turns of the event loop after `end`.
+ */
+const flushed = (conn: Net.Socket): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    if (conn.destroyed || conn.writableFinished) return resume(Effect.void)
+    const done = (): void => {
+      clearTimeout(timer)
+      conn.off("finish", done)
+      conn.off("close", done)
+      resume(Effect.void)
+    }
+    const timer = setTimeout(done, flushBound)
+    conn.once("finish", done)
+    conn.once("close", done)
+  })
+
 /**
  * Ends the connection gracefully and destroys it after `linger` at the
  * latest. Input that still arrives is discarded, so the peer is not reset
@@ -260,7 +284,8 @@ const close = (conn: Net.Socket, linger: Duration.DurationInput): Effect.Effect<
     // timeout could not cut the wait short, and a silent peer would hang it.
     Effect.interruptible,
     Effect.timeoutOption(linger),
-    Effect.ensuring(Effect.sync(() => conn.destroy()))
+    // Cut short (shutdown interrupts every connection), the last lines must still go.
+    Effect.ensuring(Effect.zipRight(flushed(conn), Effect.sync(() => conn.destroy())))
   )
 
 // ---------------------------------------------------------------------------

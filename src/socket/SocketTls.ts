@@ -7,6 +7,10 @@
  * - A connection reaches the handler only once its handshake is done, so a
  *   peer that never finishes one holds no slot of `--max-clients` nor of its
  *   address; it is cut off after `handshakeTimeout` (Node's own timer).
+ *   Handshakes in progress are bounded per peer address
+ *   (`maxHandshakesPerAddress`): one more from that address is closed at
+ *   once, so stalled handshakes cost the server bounded memory per address
+ *   and cost nobody else anything.
  * - `Certificates` holds the certificate and key every TLS listener of the
  *   process serves. `reload` reads the files again and hands the new context
  *   to every listener (`tls.Server#setSecureContext`): new handshakes get
@@ -118,9 +122,46 @@ export const layerCertificates = (files: CertificateFiles): Layer.Layer<Certific
 export interface ServerOptions extends SocketTcp.ServerOptions {
   /** How long a handshake may take before the connection is cut off. */
   readonly handshakeTimeout?: Duration.DurationInput | undefined
+  /** Handshakes in progress at most from one address; past it a new connection from there is closed at once. */
+  readonly maxHandshakesPerAddress?: number | undefined
 }
 
 const defaultHandshakeTimeout = Duration.seconds(5)
+const defaultMaxHandshakesPerAddress = 32
+
+/**
+ * Counts handshakes in progress per address as the connections open from
+ * it minus those whose handshake is done (Node does not link a TLS socket
+ * back to its raw one), and closes a connection past `max` at once.
+ */
+/** What `boundHandshakes` needs of a connection, raw or TLS. */
+type Peer = Pick<Tls.TLSSocket, "remoteAddress" | "destroy" | "once">
+
+const boundHandshakes = (server: Tls.Server, max: number): void => {
+  const raw = new Map<string, number>()
+  const secure = new Map<string, number>()
+  const add = (counts: Map<string, number>, address: string, delta: number): void => {
+    const count = (counts.get(address) ?? 0) + delta
+    if (count > 0) counts.set(address, count)
+    else counts.delete(address)
+  }
+  server.on("connection", (conn: Peer) => {
+    const address = conn.remoteAddress
+    if (address === undefined) return
+    if ((raw.get(address) ?? 0) - (secure.get(address) ?? 0) >= max) {
+      conn.destroy()
+      return
+    }
+    add(raw, address, 1)
+    conn.once("close", () => add(raw, address, -1))
+  })
+  server.on("secureConnection", (conn: Peer) => {
+    const address = conn.remoteAddress
+    if (address === undefined) return
+    add(secure, address, 1)
+    conn.once("close", () => add(secure, address, -1))
+  })
+}
 
 /** A TLS `SocketServer` serving the `Certificates`, listening for the life of the scope. */
 export const make = (
@@ -137,6 +178,7 @@ export const make = (
     // A failed handshake (a plain-text client, a timeout, a peer that does not
     // trust us) concerns that peer only.
     server.on("tlsClientError", (_error, conn) => conn.destroy())
+    boundHandshakes(server, options.maxHandshakesPerAddress ?? defaultMaxHandshakesPerAddress)
     yield* certificates.attach(server)
     return yield* SocketTcp.serveOn(server, { ...options, acceptOn: "secureConnection" })
   })

@@ -32,6 +32,7 @@ import type { Duplex } from "node:stream"
 import * as WS from "ws"
 import * as DirectWrite from "./DirectWrite.js"
 import * as AcceptLoop from "./internal/acceptLoop.js"
+import * as RemoteAddress from "./RemoteAddress.js"
 
 /** A plain HTTP request, as the handler sees it. */
 export interface HttpRequest {
@@ -80,6 +81,8 @@ const requestOf = (request: Http.IncomingMessage): HttpRequest => {
 
 interface Upgraded {
   readonly ws: WS.WebSocket
+  /** The client's address, for the limits per address. */
+  readonly address: string | undefined
   /** The TCP connection under it: its buffer is what `bufferedAmount` counts, and it says when it drained. */
   readonly raw: Duplex
 }
@@ -88,7 +91,7 @@ const writeFailed = (cause: unknown) => new Socket.SocketGenericError({ reason: 
 const closedError = () => writeFailed(new Error("socket closed"))
 
 /** Adapts an open WebSocket; listeners are attached at once, so no error goes unhandled. */
-export const fromWebSocket = ({ raw, ws }: Upgraded): Socket.Socket => {
+export const fromWebSocket = ({ address, raw, ws }: Upgraded): Socket.Socket => {
   const frames: Array<string | Uint8Array> = []
   let failure: Error | undefined
   let ended = false
@@ -214,7 +217,7 @@ export const fromWebSocket = ({ raw, ws }: Upgraded): Socket.Socket => {
     runRaw,
     writer: Effect.acquireRelease(Effect.succeed(write), () => Effect.void)
   }
-  return DirectWrite.offer(socket, { write: (text) => writeNow(text), drained })
+  return RemoteAddress.offer(DirectWrite.offer(socket, { write: (text) => writeNow(text), drained }), address)
 }
 
 /**
@@ -288,7 +291,7 @@ export const make = <R>(
         open.add(raw)
         raw.once("close", () => open.delete(raw))
         ws.on("error", () => ws.terminate())
-        if (!accepted.unsafeOffer({ ws, raw })) ws.terminate()
+        if (!accepted.unsafeOffer({ ws, raw, address: request.socket.remoteAddress })) ws.terminate()
       })
     })
     server.on("clientError", (_error, raw: Duplex) => raw.destroy())

@@ -6,7 +6,7 @@
  * delivered twice. Nodes run with a short `--cluster-timeout` where the test
  * waits for one.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, afterEach, assert, beforeAll, describe, it } from "vitest"
 import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
 import type { RedisServer } from "../support/RedisServer.js"
 import { hasRedis, startRedis } from "../support/RedisServer.js"
@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterEach(async () => {
   destroyAllClients()
   await stopTestProcesses()
-  expect(takeStrayLines()).toEqual([])
+  assert.deepStrictEqual(takeStrayLines(), [])
 })
 afterAll(async () => {
   await stopAllProcesses()
@@ -67,9 +67,9 @@ const sendThrough = async (
   const got = (await to.until((line) => line.startsWith("*** in #"), 15_000)).filter((l) => l.startsWith("<alice> "))
   const numbers = got.map((line) => Number(line.slice("<alice> line ".length)))
   // In order, each once.
-  expect(numbers).toEqual([...numbers].sort((a, b) => a - b))
-  expect(new Set(numbers).size).toBe(numbers.length)
-  expect(numbers.length + refused).toBe(count)
+  assert.deepStrictEqual(numbers, [...numbers].sort((a, b) => a - b))
+  assert.strictEqual(new Set(numbers).size, numbers.length)
+  assert.strictEqual(numbers.length + refused, count)
   return { delivered: numbers.length, refused }
 }
 
@@ -80,7 +80,7 @@ describe.runIf(hasRedis)("a node dies", () => {
     await two.stop("SIGKILL")
     await waitFor(alice, "*** bob left #lobby (connection lost)", 15_000)
     const ms = performance.now() - killed
-    expect(ms).toBeLessThan(15_000)
+    assert.isBelow(ms, 15_000)
     console.log(`kill -9: leave seen after ${Math.round(ms)} ms (timeout 3 s)`)
     const again = await named(one, "bob")
     await waitFor(alice, `*** ${again.welcome[0]!.match(/guest-\d+/)![0]} is now bob`)
@@ -94,7 +94,7 @@ describe.runIf(hasRedis)("a node dies", () => {
     await alice.until((line) => line.endsWith(" is now bob"))
     two.process.kill("SIGCONT")
     const last = await bob.closed(10_000)
-    expect(last).toContain("*** this server lost the cluster; please reconnect")
+    assert.include(last, "*** this server lost the cluster; please reconnect")
     // Nothing it held was acted on: the new bob is undisturbed, and the node serves new clients.
     thief.send("I am bob now")
     await waitFor(alice, "<bob> I am bob now")
@@ -140,7 +140,7 @@ describe.runIf(hasRedis)("Redis unavailable for a few seconds", () => {
     redis.signal("SIGSTOP")
     const late = await LineClient.connect(one.port)
     const lines = await late.closed(15_000).finally(() => redis.signal("SIGCONT"))
-    expect(lines).toEqual([notDelivered])
+    assert.deepStrictEqual(lines, [notDelivered])
     alice.send("still here")
     await waitFor(bob, "<alice> still here")
   })
@@ -154,7 +154,7 @@ describe.runIf(hasRedis)("Redis unavailable for a few seconds", () => {
       await redis.cli("CLIENT", "KILL", "TYPE", "pubsub")
     }, 50)
     console.log(`CLIENT KILL: ${result.delivered} delivered, ${result.refused} not delivered`)
-    expect(result.delivered).toBeGreaterThan(0)
+    assert.isAbove(result.delivered, 0)
   })
 
   it("pub/sub dropped in a flood: the gap is filled from the room's log", async () => {
@@ -165,7 +165,7 @@ describe.runIf(hasRedis)("Redis unavailable for a few seconds", () => {
     await redis.cli("CLIENT", "KILL", "TYPE", "pubsub")
     await flood
     const got = (await bob.until((line) => line === "<alice> line 299", 15_000)).filter((l) => l.startsWith("<alice> "))
-    expect(got).toEqual(lines.map((line) => `<alice> ${line}`))
+    assert.deepStrictEqual(got, lines.map((line) => `<alice> ${line}`))
   })
 })
 
@@ -179,7 +179,7 @@ describe.runIf(hasRedis)("pub/sub falling behind", () => {
       l.startsWith("<alice> ")
     )
     await redis.cli("CONFIG", "SET", "client-output-buffer-limit", "pubsub 32mb 8mb 60")
-    expect(got).toEqual(lines.map((line) => `<alice> ${line}`))
+    assert.deepStrictEqual(got, lines.map((line) => `<alice> ${line}`))
   })
 })
 
@@ -199,6 +199,6 @@ describe.runIf(hasRedis)("Redis restarted empty", () => {
     bob.send("/who")
     await waitFor(bob, "*** in #lobby: alice, bob")
     const other = await named(one, "bob")
-    expect(other.answer).toBe("! nick bob is taken")
+    assert.strictEqual(other.answer, "! nick bob is taken")
   })
 })

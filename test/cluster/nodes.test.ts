@@ -4,7 +4,7 @@
  * the history said on another node, race for one nick, and see a node that
  * shuts down leave `(server shutting down)`.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, afterEach, assert, beforeAll, describe, it } from "vitest"
 import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
 import type { RedisServer } from "../support/RedisServer.js"
 import { hasRedis, startRedis } from "../support/RedisServer.js"
@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterEach(async () => {
   destroyAllClients()
   await stopTestProcesses()
-  expect(takeStrayLines()).toEqual([])
+  assert.deepStrictEqual(takeStrayLines(), [])
 })
 afterAll(async () => {
   await stopAllProcesses()
@@ -31,8 +31,8 @@ describe.runIf(hasRedis)("two nodes on one Redis", () => {
     const cluster = freshCluster()
     const one = await startNode(redis, cluster)
     const two = await startNode(redis, cluster)
-    expect(two.stderr()).toContain(`joined cluster ${cluster} as node`)
-    expect(two.stderr()).toMatch(/\(2 nodes\)/)
+    assert.include(two.stderr(), `joined cluster ${cluster} as node`)
+    assert.match(two.stderr(), /\(2 nodes\)/)
 
     const alice = await named(one, "alice")
     const bob = await named(two, "bob")
@@ -60,7 +60,7 @@ describe.runIf(hasRedis)("two nodes on one Redis", () => {
     const carol = await LineClient.join(two.port)
     carol.send("/join dev")
     const seen = await carol.until((line) => line === "<alice> two")
-    expect(seen.slice(-3)).toEqual(["*** joined #dev (2 here: alice, guest-1)", "<alice> one", "<alice> two"])
+    assert.deepStrictEqual(seen.slice(-3), ["*** joined #dev (2 here: alice, guest-1)", "<alice> one", "<alice> two"])
     await waitFor(alice, "*** guest-1 joined #dev")
 
     // One order: two senders on two nodes, every member sees the same sequence.
@@ -77,10 +77,10 @@ describe.runIf(hasRedis)("two nodes on one Redis", () => {
     const atAlice = await alice.until((line) => line === "<ann> ann 29" || line === "<guest-1> carol 29")
     const restAlice = await alice.until((line) => line === "<ann> ann 29" || line === "<guest-1> carol 29")
     const fromAlice = [...atAlice, ...restAlice].filter(isChat)
-    expect(fromAlice).toHaveLength(60)
+    assert.lengthOf(fromAlice, 60)
     // Each member sees the others' lines in the order alice saw them.
     const atCarol = (await carol.until((line) => line === "<ann> ann 29")).filter(isChat)
-    expect(atCarol).toEqual(fromAlice.filter((line) => line.startsWith("<ann> ")).slice(0, atCarol.length))
+    assert.deepStrictEqual(atCarol, fromAlice.filter((line) => line.startsWith("<ann> ")).slice(0, atCarol.length))
   })
 
   it("two clients on two nodes asking for one nick at the same instant: exactly one gets it", async () => {
@@ -99,9 +99,9 @@ describe.runIf(hasRedis)("two nodes on one Redis", () => {
       )
       const won = answers.filter((line) => line.startsWith("*** you are now"))
       const lost = answers.filter((line) => line.startsWith("! nick "))
-      expect(won).toHaveLength(1)
-      expect(lost).toHaveLength(1)
-      expect(lost[0]).toMatch(new RegExp(`^! nick race${round} is taken$`, "i"))
+      assert.lengthOf(won, 1)
+      assert.lengthOf(lost, 1)
+      assert.match(lost[0] ?? "", new RegExp(`^! nick race${round} is taken$`, "i"))
       a.reset()
       b.reset()
     }
@@ -114,11 +114,11 @@ describe.runIf(hasRedis)("two nodes on one Redis", () => {
     const a = await LineClient.join(one.port)
     const b = await LineClient.join(two.port)
     const c = await LineClient.join(one.port)
-    expect([a.nick, b.nick, c.nick]).toEqual(["guest-1", "guest-2", "guest-3"])
+    assert.deepStrictEqual([a.nick, b.nick, c.nick], ["guest-1", "guest-2", "guest-3"])
     b.end()
     await waitFor(a, "*** guest-2 left #lobby (connection closed)")
     const d = await LineClient.join(one.port)
-    expect(d.nick).toBe("guest-2")
+    assert.strictEqual(d.nick, "guest-2")
   })
 
   it("one node shutting down: its clients are told, the others see them leave (server shutting down)", async () => {
@@ -129,7 +129,7 @@ describe.runIf(hasRedis)("two nodes on one Redis", () => {
     const bob = await named(two, "bob")
     await alice.until((line) => line.endsWith(" is now bob"))
     const exit = await two.stop("SIGTERM")
-    expect(exit.code).toBe(0)
+    assert.strictEqual(exit.code, 0)
     await waitFor(bob, "*** server shutting down")
     await waitFor(alice, "*** bob left #lobby (server shutting down)")
     // Its nick is free again.

@@ -49,6 +49,11 @@ const serverSamples: ReadonlyArray<ServerMessage> = [
   { type: "idle", after: "10m" },
   { type: "shutdown" },
   { type: "full" },
+  { type: "tooMany" },
+  { type: "topicSet", room: "lobby", nick: "alice", topic: "welcome all", seq: 9 },
+  { type: "topic", room: "lobby", topic: "welcome all" },
+  { type: "cluster", what: "historyLost", room: "lobby" },
+  { type: "cluster", what: "nodeLost" },
   { type: "error", code: "NickTaken", message: "nick alice is taken" }
 ]
 

@@ -66,5 +66,7 @@ describe("AddressRange", () => {
     assert.strictEqual(AddressRange.countingKey("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64")
     assert.strictEqual(AddressRange.countingKey("2001:db8:1:2::99"), "2001:db8:1:2::/64")
     assert.strictEqual(AddressRange.countingKey("2001:db8:1:3::1"), "2001:db8:1:3::/64")
+    assert.strictEqual(AddressRange.countingKey("2001:db8::5"), "2001:db8::/64")
+    assert.strictEqual(AddressRange.countingKey("::1"), "::/64")
   })
 })

@@ -78,7 +78,7 @@ describe("Capacity per address", () => {
         assert.strictEqual(yield* refusal(yield* connection("2001:db8::2")), "TooManyFromAddress")
       }
       assert.deepStrictEqual(logs, [
-        "refused a connection from 2001:db8::2 (counted as 2001:db8:0:0::/64): 1 already open (--max-per-address)"
+        "refused a connection from 2001:db8::2 (counted as 2001:db8::/64): 1 already open (--max-per-address)"
       ])
       yield* TestClock.adjust("59 seconds")
       yield* connection("2001:db8::3")
@@ -86,7 +86,7 @@ describe("Capacity per address", () => {
       yield* TestClock.adjust("1 second")
       yield* connection("2001:db8::3")
       assert.deepStrictEqual(logs.slice(1), [
-        "refused a connection from 2001:db8::3 (counted as 2001:db8:0:0::/64): 1 already open (--max-per-address)" +
+        "refused a connection from 2001:db8::3 (counted as 2001:db8::/64): 1 already open (--max-per-address)" +
         "; 3 more refused since the last report"
       ])
       // Another /64 is another client.

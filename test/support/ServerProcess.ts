@@ -43,8 +43,13 @@ export interface ServerProcess {
   readonly stop: (signal?: NodeJS.Signals) => Promise<Exit & { readonly ms: number }>
 }
 
-/** How long a server may take to start listening before the test fails. */
-const startTimeoutMs = 10_000
+/**
+ * How long a server may take to start listening before the test fails. The
+ * test waits for the `listening on` line, so this costs nothing when the
+ * machine is quick; it is long because a loaded 2-core machine (Chromium and
+ * Redis tests beside) can take seconds just to start Node.
+ */
+const startTimeoutMs = 30_000
 
 const running = new Set<ChildProcess>()
 const shared = new Map<string, Promise<ServerProcess>>()

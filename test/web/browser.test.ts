@@ -25,6 +25,11 @@ afterAll(async () => {
   await stopAllProcesses()
 })
 
+/** The browser's `getComputedStyle`, for functions run in the page (the tests' types have no DOM). */
+interface Styles {
+  readonly getComputedStyle: (element: unknown) => { readonly color: string }
+}
+
 const messageBox = (page: Page) => page.getByLabel("Message", { exact: true })
 const log = (page: Page) => page.getByRole("log")
 
@@ -89,7 +94,9 @@ describe.skipIf(!hasChromium)("the chat page in Chromium", () => {
     await members.filter({ hasText: "carol" }).waitFor()
     assert.deepStrictEqual(await members.allTextContents(), ["alice", "bob", "carol"])
     const colourOf = (page: Page) =>
-      log(page).locator("li.message .nick", { hasText: "carol" }).first().evaluate("(e) => getComputedStyle(e).color")
+      log(page).locator("li.message .nick", { hasText: "carol" }).first().evaluate((e) =>
+        (globalThis as unknown as Styles).getComputedStyle(e).color
+      )
     assert.strictEqual(await colourOf(alice.page), await colourOf(bob.page))
 
     // Enter sends, ↑ brings back what was sent.
@@ -151,6 +158,39 @@ describe.skipIf(!hasChromium)("the chat page in Chromium", () => {
     assert.strictEqual(await folded.locator("details > ul > li").count(), 12)
     nc.send("still talking")
     await sees(page, "still talking")
+    assert.deepStrictEqual(errors, [])
+  }, 60_000)
+
+  it("a \"new messages\" marker when scrolled up, and a button back down", async () => {
+    const server = await startWebServer(["--rate", "0"])
+    const { errors, page } = await openBrowser({ width: 900, height: 400 })
+    await signIn(page, server.url, "hank")
+    const nc = await LineClient.join(server.port)
+    for (let i = 1; i <= 40; i++) nc.send(`line ${i}`)
+    await sees(page, "line 40")
+    assert.strictEqual(await page.locator("#log li.marker").count(), 0)
+    await log(page).evaluate((e: { scrollTop: number }) => {
+      e.scrollTop = 0
+    })
+    nc.send("while you were reading back")
+    nc.send("and another")
+    await sees(page, "and another")
+    const marker = log(page).locator("li.marker")
+    assert.strictEqual(await marker.textContent(), "new messages")
+    // The marker sits right before the first message that arrived meanwhile.
+    assert.match(
+      String(
+        await marker.evaluate((e: { nextElementSibling: { textContent: string | null } | null }) =>
+          e.nextElementSibling?.textContent
+        )
+      ),
+      /while you were reading back/
+    )
+    const jump = page.getByRole("button", { name: "New messages ↓" })
+    assert.isTrue(await jump.isVisible())
+    await jump.click()
+    assert.isFalse(await jump.isVisible())
+    assert.isTrue(await log(page).getByText("and another").isVisible())
     assert.deepStrictEqual(errors, [])
   }, 60_000)
 

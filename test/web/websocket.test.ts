@@ -169,6 +169,34 @@ describe("frames it cannot take get an error, and the client stays", () => {
   })
 })
 
+describe("the limits of a TCP client apply", () => {
+  it("--max-clients counts both listeners: one too many gets {type: full} and is closed", async () => {
+    const server = await startWebServer(["--max-clients", "1"])
+    const nc = await LineClient.join(server.port)
+    const extra = await WsClient.connect(server.wsUrl)
+    await extra.until((m) => m.type === "full")
+    assert.strictEqual((await extra.closed()).code, 1000)
+    nc.send("/quit")
+    await nc.closed()
+    const next = await WsClient.join(server.wsUrl, "next")
+    assert.strictEqual(next.received[0]?.type, "welcome")
+  })
+
+  it("--idle-timeout: {type: idle}, then close; the room hears (idle)", async () => {
+    const server = await startWebServer(["--idle-timeout", "1s"])
+    const sleeper = await WsClient.join(server.wsUrl, "sleeper")
+    const nc = await LineClient.join(server.port)
+    const keepAlive = setInterval(() => nc.send("/who"), 200)
+    const seen = await nc.until((line) => line.startsWith("*** sleeper left"), 5_000).finally(() =>
+      clearInterval(keepAlive)
+    )
+    assert.strictEqual(seen[seen.length - 1], "*** sleeper left #lobby (idle)")
+    const idle = await sleeper.until((m) => m.type === "idle")
+    assert.deepStrictEqual(idle[idle.length - 1], { type: "idle", after: "1s" })
+    assert.strictEqual((await sleeper.closed()).code, 1000)
+  })
+})
+
 describe("Origin", () => {
   it("the page's own origin and clients without one are let in; another site's page is refused (403)", async () => {
     const server = await startWebServer()

@@ -77,8 +77,13 @@ const isRoomEvent = (event: Event): event is RoomEvent =>
   event._tag === "Said" || event._tag === "Acted" || event._tag === "Joined" || event._tag === "Left" ||
   event._tag === "Renamed" || event._tag === "TopicSet"
 
-const notice = (client: ClientId, what: "HistoryLost" | "EventsMissed", room: RoomName): Replied =>
-  new Replied({ client, replies: [{ _tag: "ClusterNotice", what, room }], close: undefined }, true)
+/** `nick`: the client's, as replies name it (IRC). */
+const notice = (
+  client: ClientId,
+  nick: Nick | undefined,
+  what: "HistoryLost" | "EventsMissed",
+  room: RoomName
+): Replied => new Replied({ client, nick, replies: [{ _tag: "ClusterNotice", what, room }], close: undefined }, true)
 
 export const make = (options: DeliveryOptions): Delivery => {
   const locals = new Map<ClientId, Local>()
@@ -164,7 +169,9 @@ export const make = (options: DeliveryOptions): Delivery => {
           }
         } else {
           // What the log no longer has: said, not hidden.
-          for (const member of room.members) batch.push(notice(member, "EventsMissed", room.ahead.get(first)!.room))
+          for (const member of room.members) {
+            batch.push(notice(member, locals.get(member)?.nick, "EventsMissed", room.ahead.get(first)!.room))
+          }
           room.last = first - 1
         }
       }
@@ -247,7 +254,7 @@ export const make = (options: DeliveryOptions): Delivery => {
       let name: RoomName | undefined
       for (const member of room.members) {
         name ??= locals.get(member)?.rooms.get(key)
-        if (name !== undefined) batch.push(notice(member, "HistoryLost", name))
+        if (name !== undefined) batch.push(notice(member, locals.get(member)?.nick, "HistoryLost", name))
       }
     }
     flush()

@@ -8,6 +8,7 @@
  * #room :text`. Replies go to one client and name it as the first parameter
  * of each numeric, as clients expect.
  */
+import { absurd } from "effect/Function"
 import type { LeaveReason, Nick, RoomName, UserError, UserInfo } from "../../domain/Domain.js"
 import { maxNickLength, maxRoomLength } from "../../domain/Domain.js"
 import type { Render, Rendered, Reply, RoomEvent, Whispered } from "../../domain/Event.js"
@@ -315,6 +316,19 @@ export const make = (serverName: string) => {
       case "ServerFull":
         out.push(closing("server full"))
         return
+      case "TooManyFromAddress":
+        out.push(closing("too many connections from your address"))
+        return
+      case "ClusterNotice": {
+        const about = reply.room === undefined ? "" : ` in ${channel(reply.room)}`
+        const text = reply.what === "HistoryLost"
+          ? `the history${about} was lost`
+          : reply.what === "EventsMissed"
+          ? `some events${about} were missed`
+          : "this server lost the cluster; reconnect"
+        out.push(line(serverName, "NOTICE", [nick, text], true))
+        return
+      }
       case "Failed":
         out.push(...userError(nick, reply.error))
         return
@@ -353,26 +367,9 @@ export const make = (serverName: string) => {
       case "Counts":
         out.push(...lusers(nick, reply.users))
         return
-      case "ClusterNotice":
-        // In a cluster: a server notice to the channel concerned, or to the client.
-        out.push(
-          line(serverName, "NOTICE", [reply.room === undefined ? nick : channel(reply.room), clusterText(reply)], true)
-        )
-        return
-      case "TooManyFromAddress":
-        out.push(closing("too many connections from your address"))
-        return
-    }
-  }
-
-  const clusterText = (notice: Extract<Reply, { _tag: "ClusterNotice" }>): string => {
-    switch (notice.what) {
-      case "HistoryLost":
-        return "History lost: the cluster's store restarted"
-      case "EventsMissed":
-        return "Some events of this channel were missed"
-      case "NodeLost":
-        return "This server lost the cluster; please reconnect"
+      default:
+        // Every reply is rendered: a new one fails the type check here.
+        return absurd(reply)
     }
   }
 

@@ -157,6 +157,20 @@ export const Help = Schema.Struct({
 export const Idle = Schema.Struct({ type: Schema.Literal("idle"), after: Schema.String })
 export const ShuttingDown = Schema.Struct({ type: Schema.Literal("shutdown") })
 export const ServerFull = Schema.Struct({ type: Schema.Literal("full") })
+/** Someone set the room's topic (from IRC's `TOPIC`). */
+export const TopicSet = Schema.Struct({
+  type: Schema.Literal("topicSet"),
+  room: Schema.String,
+  nick: Schema.String,
+  topic: Schema.String,
+  seq: Schema.Number
+})
+/** The room's topic, as asked; absent: none is set. */
+export const Topic = Schema.Struct({
+  type: Schema.Literal("topic"),
+  room: Schema.String,
+  topic: Schema.optional(Schema.String)
+})
 /** Refused: this address has too many connections open (`--max-per-address`). */
 export const TooMany = Schema.Struct({ type: Schema.Literal("tooMany") })
 /**
@@ -196,6 +210,8 @@ export const ServerMessage = Schema.Union(
   ServerFull,
   TooMany,
   Cluster,
+  TopicSet,
+  Topic,
   ErrorMessage
 )
 export type ServerMessage = typeof ServerMessage.Type

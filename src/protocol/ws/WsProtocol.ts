@@ -178,8 +178,7 @@ const spoken = (event: Spoken): WsMessage.Spoken =>
     ? { type: "message", room: event.room, nick: event.nick, text: event.text, seq: event.seq }
     : { type: "action", room: event.room, nick: event.nick, text: event.text, seq: event.seq }
 
-/** A room event as a message; undefined for a topic set (the page does not show topics yet). */
-export const roomEventMessage = (event: RoomEvent): ServerMessage | undefined => {
+export const roomEventMessage = (event: RoomEvent): ServerMessage => {
   switch (event._tag) {
     case "Said":
     case "Acted":
@@ -191,7 +190,7 @@ export const roomEventMessage = (event: RoomEvent): ServerMessage | undefined =>
     case "Renamed":
       return { type: "renamed", room: event.room, nick: event.nick, to: event.to, seq: event.seq }
     case "TopicSet":
-      return undefined
+      return { type: "topicSet", room: event.room, nick: event.nick, topic: event.topic, seq: event.seq }
   }
 }
 
@@ -240,10 +239,14 @@ export const replyMessage = (reply: Reply): ServerMessage | undefined => {
       return reply.room === undefined
         ? { type: "cluster", what: clusterWhat[reply.what] }
         : { type: "cluster", what: clusterWhat[reply.what], room: reply.room }
+    case "Topic":
+      return reply.topic === undefined
+        ? { type: "topic", room: reply.room }
+        : { type: "topic", room: reply.room, topic: reply.topic }
     case "Pong":
     case "WhoisInfo":
     case "Counts":
-    case "Topic":
+    case "AwaySet":
       return undefined
   }
 }
@@ -252,10 +255,7 @@ const line = (message: ServerMessage): string => `${WsMessage.encode(message)}\n
 const one = (message: ServerMessage): Rendered => ({ text: line(message), count: 1 })
 
 export const render: Render = {
-  roomEvent: (event) => {
-    const message = roomEventMessage(event)
-    return message === undefined ? { text: "", count: 0 } : one(message)
-  },
+  roomEvent: (event) => one(roomEventMessage(event)),
   whisper: (event: Whispered, side) =>
     one({ type: "private", side, from: event.fromNick, to: event.toNick, text: event.text }),
   replies: (replies) => {

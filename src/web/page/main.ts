@@ -12,6 +12,7 @@
 import { Either } from "effect"
 import type { ClientMessage, ServerMessage, Spoken } from "../../protocol/ws/WsMessage.js"
 import * as WsMessage from "../../protocol/ws/WsMessage.js"
+import * as ChatLog from "./ChatLog.js"
 import * as Typed from "./Typed.js"
 
 const byId = <E extends HTMLElement>(id: string): E => {
@@ -81,177 +82,31 @@ const state = {
   /** Replies asked for by typing (`/rooms`, `/who`) are also shown in the log. */
   typedRooms: 0,
   typedWho: 0,
-  /** A "new messages" marker was placed and the user has not seen past it yet. */
-  unseen: 0,
   sent: [] as Array<string>,
   sentIndex: 0
 }
 
 // ---------------------------------------------------------------------------
-// Rendering, as text only
-
-const el = <K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className?: string,
-  text?: string
-): HTMLElementTagNameMap[K] => {
-  const element = document.createElement(tag)
-  if (className !== undefined) element.className = className
-  if (text !== undefined) element.textContent = text
-  return element
-}
-
-/** A hue from the nick: the same colour for the same nick, everywhere. */
-const hue = (nick: string): number => {
-  let hash = 0
-  for (const char of nick.toLowerCase()) hash = (hash * 31 + char.codePointAt(0)!) >>> 0
-  return hash % 360
-}
-
-const nickSpan = (nick: string): HTMLSpanElement => {
-  const span = el("span", "nick", nick)
-  span.style.setProperty("--hue", String(hue(nick)))
-  return span
-}
-
-const clock = (): string => {
-  const now = new Date()
-  return `${String(now.getHours()).padStart(2, "0")}:${String(now.getMinutes()).padStart(2, "0")}`
-}
-
-const atBottom = (): boolean => ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight < 40
-
-const scrollToBottom = (): void => {
-  ui.log.scrollTop = ui.log.scrollHeight
-  ui.jump.hidden = true
-}
+// The log
 
 const updateTitle = (): void => {
   const where = state.room === undefined ? "chat" : `#${state.room} · chat`
-  document.title = state.unseen > 0 && document.hidden ? `(${state.unseen}) ${where}` : where
+  document.title = chatLog.unseen() > 0 && document.hidden ? `(${chatLog.unseen()}) ${where}` : where
 }
 
-/**
- * Adds an entry to the log. Talk (`talk`) that arrives while the user is
- * away or scrolled up gets a "new messages" marker before the first of it.
- */
-const append = (entry: HTMLLIElement, talk = false): void => {
-  const follow = atBottom()
-  if (talk && (document.hidden || !follow)) {
-    if (state.unseen === 0) {
-      ui.log.querySelector(".marker")?.remove()
-      const marker = el("li", "marker", "new messages")
-      marker.setAttribute("role", "separator")
-      ui.log.append(marker)
-    }
-    state.unseen += 1
-    updateTitle()
-  }
-  ui.log.append(entry)
-  if (follow && !document.hidden) scrollToBottom()
-  else if (!follow) ui.jump.hidden = false
-}
-
-const seen = (): void => {
-  if (state.unseen === 0) return
-  state.unseen = 0
-  updateTitle()
-}
-
-const line = (className: string, time: string): { readonly li: HTMLLIElement; readonly body: HTMLSpanElement } => {
-  const li = el("li", className)
-  li.append(el("span", "time", time))
-  const body = el("span", "body")
-  li.append(body)
-  return { li, body }
-}
-
-const showSpoken = (message: Spoken, history: boolean): void => {
-  const { body, li } = line(message.type === "message" ? "message" : "action", history ? "" : clock())
-  if (history) li.classList.add("history")
-  if (message.type === "message") {
-    body.append(nickSpan(message.nick), document.createTextNode(" "), el("span", "text", message.text))
-  } else {
-    body.append(document.createTextNode("* "), nickSpan(message.nick), document.createTextNode(` ${message.text}`))
-  }
-  append(li, !history)
-}
-
-const showPrivate = (message: Extract<ServerMessage, { type: "private" }>): void => {
-  const { body, li } = line("private", clock())
-  const received = message.side === "received"
-  body.append(
-    el("span", "tag", received ? "private from " : "private to "),
-    nickSpan(received ? message.from : message.to),
-    document.createTextNode(" "),
-    el("span", "text", message.text)
-  )
-  append(li, received)
-}
-
-const showNotice = (text: string, className = "notice"): void => {
-  const { body, li } = line(className, clock())
-  body.textContent = text
-  append(li)
-}
-
-const showError = (text: string): void => showNotice(text, "error")
-
-const showDivider = (text: string): void => {
-  const li = el("li", "divider", text)
-  li.setAttribute("role", "separator")
-  append(li)
-}
-
-/**
- * Joins, leaves and renames in a row share one entry: the first shows as
- * is, more fold into a summary that opens to the whole list.
- */
-const showMemberNotice = (text: string): void => {
-  const last = ui.log.lastElementChild
-  if (last instanceof HTMLLIElement && last.classList.contains("notices")) {
-    const items = last.querySelector("ul")!
-    items.append(el("li", undefined, text))
-    const count = items.childElementCount
-    const texts = Array.from(items.children, (item) => item.textContent ?? "")
-    const shown = texts.slice(-3).join(" · ")
-    last.querySelector("summary")!.textContent = count > 3 ? `${shown} (+${count - 3} more)` : shown
-    last.querySelector("details")!.hidden = false
-    last.querySelector(".single")?.remove()
-    if (atBottom()) scrollToBottom()
-    return
-  }
-  const { body, li } = line("notices", clock())
-  const details = el("details")
-  details.hidden = true
-  details.append(el("summary", undefined, text))
-  const items = el("ul")
-  items.append(el("li", undefined, text))
-  details.append(items)
-  body.append(el("span", "single", text), details)
-  append(li)
-}
-
-const leftReason = (reason: WsMessage.LeftReason): string => {
-  switch (reason.kind) {
-    case "quit":
-      return reason.message === undefined ? "quit" : `quit: ${reason.message}`
-    case "closed":
-      return "connection closed"
-    case "idle":
-      return "idle"
-    case "tooSlow":
-      return "too slow"
-    case "shuttingDown":
-      return "server shutting down"
-    case "connectionLost":
-      return "connection lost"
-    case "moved":
-      return `joined #${reason.to ?? "?"}`
-    case "parted":
-      return reason.message === undefined ? "left" : `left: ${reason.message}`
-  }
-}
+const chatLog = ChatLog.make(ui.log, ui.jump, updateTitle)
+const {
+  atBottom,
+  scrollToBottom,
+  seen,
+  showDivider,
+  showError,
+  showMemberNotice,
+  showNotice,
+  showPrivate,
+  showSpoken
+} = chatLog
+const { el, leftReason, nickSpan } = ChatLog
 
 // ---------------------------------------------------------------------------
 // Side panels
@@ -455,6 +310,14 @@ const handle = (message: ServerMessage): void => {
       return
     case "full":
       showError("the server is full; trying again")
+      return
+    case "topicSet":
+      showNotice(`${message.nick} set the topic of #${message.room}: ${message.topic}`)
+      return
+    case "topic":
+      showNotice(
+        message.topic === undefined ? `#${message.room} has no topic` : `topic of #${message.room}: ${message.topic}`
+      )
       return
     case "tooMany":
       showError("too many connections from your address; trying again")
