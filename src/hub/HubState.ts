@@ -369,7 +369,7 @@ const who = (
     const found = HashMap.get(state.rooms, key)
     const reply: Reply = Option.match(found, {
       // Nobody is in a room that does not exist.
-      onNone: () => ({ _tag: "WhoList", room: room!, members: [], full }),
+      onNone: () => ({ _tag: "WhoList", room: room!, members: [], ...(full === true ? { full } : {}) }),
       onSome: (r) => {
         const members = memberNicks(state, r)
         return full === true
@@ -381,7 +381,7 @@ const who = (
             infos: members.map((nick) => clientOf(state, nick)?.info),
             away: members.map((nick) => clientOf(state, nick)?.away !== undefined)
           }
-          : { _tag: "WhoList", room: r.name, members, full }
+          : { _tag: "WhoList", room: r.name, members }
       }
     })
     return tell(state, client.id, [reply])
