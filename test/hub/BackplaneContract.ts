@@ -450,7 +450,7 @@ export const backplaneContract = (name: string, make: MakeBackplane): void => {
               away: [false, false]
             },
             { _tag: "WhoList", room: room("empty"), members: [], full: true },
-            { _tag: "WhoList", room: room("lobby"), members: [nick("alice"), nick("zed")], full: false }
+            { _tag: "WhoList", room: room("lobby"), members: [nick("alice"), nick("zed")] }
           ])
         })))
 

@@ -374,7 +374,8 @@ handlers.Who = function(cmd)
   if cmd.room then key = string.lower(cmd.room) else key, err = onlyRoom() end
   if err then return fail(err) end
   local full = ''
-  if cmd.full ~= nil then full = ',"full":' .. tostring(cmd.full == true) end
+  -- Said only when asked for.
+  if cmd.full == true then full = ',"full":true' end
   local name = roomName(key)
   if not name then return reply('{"_tag":"WhoList","room":' .. str(cmd.room) .. ',"members":[]' .. full .. '}') end
   if cmd.full ~= true then
