@@ -19,6 +19,7 @@ import * as ChatTcp from "./server/ChatTcp.js"
 import * as ChatTls from "./server/ChatTls.js"
 import * as Health from "./server/Health.js"
 import * as ServerConfig from "./ServerConfig.js"
+import * as SocketTls from "./socket/SocketTls.js"
 
 /** The server could not listen; the reason in words (`address in use`). */
 export class ListenFailed extends Data.TaggedError("ListenFailed")<{
@@ -153,6 +154,12 @@ const serveOptions = {
       "Also serve IRC over TLS on this port, 6697 by convention (needs --tls-cert and --tls-key)."
     )
   ),
+  httpsPort: Options.integer("https-port").pipe(
+    Options.optional,
+    Options.withDescription(
+      "Also serve the web chat over HTTPS and WSS on this port (needs --tls-cert and --tls-key; 0: a free port)."
+    )
+  ),
   tlsCert: Options.file("tls-cert").pipe(
     Options.optional,
     Options.map(Option.getOrUndefined),
@@ -251,6 +258,31 @@ const serve = Command.make("serve", serveOptions, (options) =>
     }
     if (Option.isSome(options.ircTlsPort)) {
       yield* tlsListener("irc-tls-port", irc, options.ircTlsPort.value, "ircs listening on")
+    }
+    if (Option.isSome(options.httpsPort)) {
+      const httpsPort = yield* portRange("https-port", options.httpsPort.value)
+      const httpHost = Option.getOrElse(options.httpHost, () => options.host)
+      const allowedOrigins = Option.map(options.allowedOrigins, (list) =>
+        list.split(",").map((origin) => origin.trim()).filter((origin) => origin !== ""))
+      const webAddress = ChatServer.formatAddress({ _tag: "TcpAddress", hostname: httpHost, port: httpsPort })
+      // The web listener over TLS (HTTPS and WSS), with the certificates every TLS listener shares.
+      const web = Layer.unwrapEffect(
+        Effect.zipWith(
+          Effect.promise(() =>
+            import("./server/WebListener.js")
+          ),
+          SocketTls.Certificates,
+          (WebListener, certificates) =>
+            WebListener.layer({
+              host: httpHost,
+              port: httpsPort,
+              allowedOrigins: Option.getOrUndefined(allowedOrigins),
+              tls: certificates
+            })
+        )
+      )
+      tlsOptions.push("https-port")
+      tls.push(web.pipe(Layer.mapError((cause) => new ListenFailed({ address: webAddress, cause }))))
     }
     const plainNode = Layer.mergeAll(Layer.empty, ...plain).pipe(Layer.provideMerge(line))
     const node = tls.length === 0 ? plainNode : Layer.mergeAll(Layer.empty, ...tls).pipe(

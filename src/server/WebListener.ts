@@ -18,6 +18,7 @@ import * as Fs from "node:fs/promises"
 import { Hub } from "../hub/Hub.js"
 import * as WsProtocol from "../protocol/ws/WsProtocol.js"
 import type * as ServerConfig from "../ServerConfig.js"
+import type * as SocketTls from "../socket/SocketTls.js"
 import * as SocketWeb from "../socket/SocketWeb.js"
 import type { Capacity } from "./Capacity.js"
 import * as ChatMetrics from "./ChatMetrics.js"
@@ -36,6 +37,8 @@ export interface WebOptions {
    * chat in their name.
    */
   readonly allowedOrigins?: ReadonlyArray<string> | undefined
+  /** Serve HTTPS and WSS with these certificates (`--https-port`). */
+  readonly tls?: SocketTls.CertificatesShape | undefined
 }
 
 /** Where the WebSocket is. */
@@ -106,8 +109,9 @@ export const originAllowed = (
   return host !== undefined && (origin === `http://${host}` || origin === `https://${host}`)
 }
 
-/** `http://host:port/`, with brackets around an IPv6 host. */
-export const pageUrl = (address: SocketServer.Address): string => `http://${ChatServer.formatAddress(address)}/`
+/** `http://host:port/` (or `https://`), with brackets around an IPv6 host. */
+export const pageUrl = (address: SocketServer.Address, secure = false): string =>
+  `${secure ? "https" : "http"}://${ChatServer.formatAddress(address)}/`
 
 const respond = (assets: Assets, accepting: Ref.Ref<boolean>) =>
 (
@@ -157,9 +161,13 @@ export const listen = (
       port: options.port,
       path: wsPath,
       maxFrameBytes,
-      allowUpgrade: (request) => originAllowed(options.allowedOrigins, request)
+      allowUpgrade: (request) => originAllowed(options.allowedOrigins, request),
+      tls: options.tls
     }, respond(assets, accepting))
-    yield* ChatServer.listen(WsProtocol.protocol, server, { announce: "web chat on", show: pageUrl })
+    yield* ChatServer.listen(WsProtocol.protocol, server, {
+      announce: "web chat on",
+      show: (address) => pageUrl(address, options.tls !== undefined)
+    })
     // Runs first at shutdown (finalizers run in reverse): health checks fail while clients are told.
     yield* Effect.addFinalizer(() => Ref.set(accepting, false))
     return server.address

@@ -28,11 +28,13 @@ import * as SocketServer from "@effect/platform/SocketServer"
 import type { Scope } from "effect"
 import { Duration, Effect, FiberSet, Layer, Queue } from "effect"
 import * as Http from "node:http"
+import * as Https from "node:https"
 import type { Duplex } from "node:stream"
 import * as WS from "ws"
 import * as DirectWrite from "./DirectWrite.js"
 import * as AcceptLoop from "./internal/acceptLoop.js"
 import * as RemoteAddress from "./RemoteAddress.js"
+import type * as SocketTls from "./SocketTls.js"
 
 /** A plain HTTP request, as the handler sees it. */
 export interface HttpRequest {
@@ -60,7 +62,12 @@ export interface ServerOptions {
   readonly allowUpgrade: (request: HttpRequest) => boolean
   /** How long a closing connection waits for the peer's close frame before it is destroyed. */
   readonly linger?: Duration.DurationInput | undefined
+  /** Serve HTTPS and WSS with these certificates (reloaded with them) instead of plain HTTP. */
+  readonly tls?: SocketTls.CertificatesShape | undefined
 }
+
+/** How long an HTTPS client may take over its TLS handshake before it is cut off. */
+const handshakeTimeoutMs = 5_000
 
 /** Upgraded connections waiting for `run`; past this they are closed at once. */
 const acceptBacklog = 1024
@@ -268,7 +275,7 @@ export const make = <R>(
       perMessageDeflate: false,
       clientTracking: false
     })
-    const server = Http.createServer((request, response) => {
+    const handler = (request: Http.IncomingMessage, response: Http.ServerResponse): void => {
       // A request whose client went away must not crash the process.
       response.on("error", () => response.destroy())
       runRequest(
@@ -281,7 +288,15 @@ export const make = <R>(
           )
         )
       )
-    })
+    }
+    const server: Http.Server = options.tls === undefined
+      ? Http.createServer(handler)
+      : yield* Effect.map(
+        options.tls.current,
+        (credentials) => Https.createServer({ ...credentials, handshakeTimeout: handshakeTimeoutMs }, handler)
+      )
+    // A certificate reloaded on SIGHUP reaches this server's new connections too.
+    if (options.tls !== undefined && server instanceof Https.Server) yield* options.tls.attach(server)
     server.on("upgrade", (request: Http.IncomingMessage, raw: Duplex, head: Buffer) => {
       raw.on("error", () => raw.destroy())
       const asked = requestOf(request)
