@@ -192,6 +192,10 @@ const serveOptions = {
   )
 }
 
+/** `--allowed-origins`: a comma-separated list, blanks ignored. */
+const originList = (list: string): ReadonlyArray<string> =>
+  list.split(",").map((origin) => origin.trim()).filter((origin) => origin !== "")
+
 const portRange = (option: string, port: number): Effect.Effect<number, ServerConfig.InvalidConfig> =>
   port >= 0 && port <= 65535
     ? Effect.succeed(port)
@@ -211,29 +215,26 @@ const serve = Command.make("serve", serveOptions, (options) =>
       Layer.mapError(listenFailed(options.port))
     )
     const plain: Array<Layer.Layer<never, ListenFailed, Hub | Capacity | ServerConfig.ServerConfig>> = []
-    if (Option.isSome(options.httpPort)) {
-      const httpHost = Option.getOrElse(options.httpHost, () => options.host)
-      const allowedOrigins = Option.map(options.allowedOrigins, (list) =>
-        list.split(",").map((origin) => origin.trim()).filter((origin) => origin !== ""))
-      const webAddress = ChatServer.formatAddress({
-        _tag: "TcpAddress",
-        hostname: httpHost,
-        port: options.httpPort.value
-      })
-      const httpPort = options.httpPort.value
-      // Loaded only when asked for: the web listener brings HTTP, WebSocket and
-      // OpenTelemetry modules that a plain TCP server need not load at start.
-      const web = Layer.unwrapEffect(
-        Effect.map(
-          Effect.promise(() =>
-            import("./server/WebListener.js")
-          ),
-          (WebListener) =>
-            WebListener.layer({ host: httpHost, port: httpPort, allowedOrigins: Option.getOrUndefined(allowedOrigins) })
+    // The web listener, loaded only when asked for: it brings HTTP, WebSocket and OpenTelemetry
+    // modules that a plain TCP server need not load at start. Over TLS it serves HTTPS and WSS.
+    const httpHost = Option.getOrElse(options.httpHost, () => options.host)
+    const allowedOrigins = Option.getOrUndefined(Option.map(options.allowedOrigins, originList))
+    const webListener = <R>(port: number, tls: Effect.Effect<SocketTls.CertificatesShape | undefined, never, R>) =>
+      Layer.unwrapEffect(
+        Effect.zipWith(
+          Effect.promise(() => import("./server/WebListener.js")),
+          tls,
+          (WebListener, certificates) => WebListener.layer({ host: httpHost, port, allowedOrigins, tls: certificates })
+        )
+      ).pipe(
+        Layer.mapError((cause) =>
+          new ListenFailed({
+            address: ChatServer.formatAddress({ _tag: "TcpAddress", hostname: httpHost, port }),
+            cause
+          })
         )
       )
-      plain.push(web.pipe(Layer.mapError((cause) => new ListenFailed({ address: webAddress, cause }))))
-    }
+    if (Option.isSome(options.httpPort)) plain.push(webListener(options.httpPort.value, Effect.succeed(undefined)))
     if (Option.isSome(options.ircPort)) {
       plain.push(
         ChatTcp.listenerWith(irc, { host: options.host, port: options.ircPort.value }, "irc listening on").pipe(
@@ -260,29 +261,8 @@ const serve = Command.make("serve", serveOptions, (options) =>
       yield* tlsListener("irc-tls-port", irc, options.ircTlsPort.value, "ircs listening on")
     }
     if (Option.isSome(options.httpsPort)) {
-      const httpsPort = yield* portRange("https-port", options.httpsPort.value)
-      const httpHost = Option.getOrElse(options.httpHost, () => options.host)
-      const allowedOrigins = Option.map(options.allowedOrigins, (list) =>
-        list.split(",").map((origin) => origin.trim()).filter((origin) => origin !== ""))
-      const webAddress = ChatServer.formatAddress({ _tag: "TcpAddress", hostname: httpHost, port: httpsPort })
-      // The web listener over TLS (HTTPS and WSS), with the certificates every TLS listener shares.
-      const web = Layer.unwrapEffect(
-        Effect.zipWith(
-          Effect.promise(() =>
-            import("./server/WebListener.js")
-          ),
-          SocketTls.Certificates,
-          (WebListener, certificates) =>
-            WebListener.layer({
-              host: httpHost,
-              port: httpsPort,
-              allowedOrigins: Option.getOrUndefined(allowedOrigins),
-              tls: certificates
-            })
-        )
-      )
       tlsOptions.push("https-port")
-      tls.push(web.pipe(Layer.mapError((cause) => new ListenFailed({ address: webAddress, cause }))))
+      tls.push(webListener(yield* portRange("https-port", options.httpsPort.value), SocketTls.Certificates))
     }
     const plainNode = Layer.mergeAll(Layer.empty, ...plain).pipe(Layer.provideMerge(line))
     const node = tls.length === 0 ? plainNode : Layer.mergeAll(Layer.empty, ...tls).pipe(
