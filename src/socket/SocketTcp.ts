@@ -26,6 +26,7 @@ import { Duration, Effect, Layer, Queue } from "effect"
 import * as Net from "node:net"
 import * as DirectWrite from "./DirectWrite.js"
 import * as AcceptLoop from "./internal/acceptLoop.js"
+import * as Listen from "./internal/listen.js"
 import * as RemoteAddress from "./RemoteAddress.js"
 
 export interface ServerOptions {
@@ -291,8 +292,6 @@ const close = (conn: Net.Socket, linger: Duration.DurationInput): Effect.Effect<
 // ---------------------------------------------------------------------------
 // The server
 
-const listenError = (cause: unknown) => new SocketServer.SocketServerError({ reason: "Open", cause })
-
 /**
  * How `serveOn` takes its connections from a server: `connection` for
  * plain TCP; `secureConnection` for TLS, so that a connection is served
@@ -332,26 +331,9 @@ export const serveOn = (
       if (!accepted.unsafeOffer(conn)) conn.destroy()
     })
 
-    yield* Effect.acquireRelease(
-      Effect.async<void, SocketServer.SocketServerError>((resume) => {
-        const onError = (error: Error) => resume(Effect.fail(listenError(error)))
-        server.once("error", onError)
-        server.listen({ host: options.host, port: options.port }, () => {
-          server.off("error", onError)
-          resume(Effect.void)
-        })
-      }),
-      () =>
-        Effect.async<void>((resume) => {
-          server.close(() => resume(Effect.void))
-          for (const conn of open) conn.destroy()
-        })
-    )
-
-    const bound = server.address()
-    const address: SocketServer.Address = bound !== null && typeof bound === "object"
-      ? { _tag: "TcpAddress", hostname: bound.address, port: bound.port }
-      : { _tag: "UnixAddress", path: String(bound) }
+    const address = yield* Listen.listen(server, options, () => {
+      for (const conn of open) conn.destroy()
+    })
 
     const batching = makeBatching()
     const run = AcceptLoop.run({

@@ -33,6 +33,7 @@ import type { Duplex } from "node:stream"
 import * as WS from "ws"
 import * as DirectWrite from "./DirectWrite.js"
 import * as AcceptLoop from "./internal/acceptLoop.js"
+import * as Listen from "./internal/listen.js"
 import * as RemoteAddress from "./RemoteAddress.js"
 import type * as SocketTls from "./SocketTls.js"
 
@@ -249,8 +250,6 @@ const close = ({ raw, ws }: Upgraded, linger: Duration.DurationInput): Effect.Ef
 // ---------------------------------------------------------------------------
 // The server
 
-const listenError = (cause: unknown) => new SocketServer.SocketServerError({ reason: "Open", cause })
-
 const refuseUpgrade = (raw: Duplex, status: number, reason: string): void => {
   raw.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => raw.destroy())
 }
@@ -311,28 +310,11 @@ export const make = <R>(
     })
     server.on("clientError", (_error, raw: Duplex) => raw.destroy())
 
-    yield* Effect.acquireRelease(
-      Effect.async<void, SocketServer.SocketServerError>((resume) => {
-        const onError = (error: Error) => resume(Effect.fail(listenError(error)))
-        server.once("error", onError)
-        server.listen({ host: options.host, port: options.port }, () => {
-          server.off("error", onError)
-          resume(Effect.void)
-        })
-      }),
-      () =>
-        Effect.async<void>((resume) => {
-          server.close(() => resume(Effect.void))
-          server.closeAllConnections()
-          for (const raw of open) raw.destroy()
-          wss.close()
-        })
-    )
-
-    const bound = server.address()
-    const address: SocketServer.Address = bound !== null && typeof bound === "object"
-      ? { _tag: "TcpAddress", hostname: bound.address, port: bound.port }
-      : { _tag: "UnixAddress", path: String(bound) }
+    const address = yield* Listen.listen(server, options, () => {
+      server.closeAllConnections()
+      for (const raw of open) raw.destroy()
+      wss.close()
+    })
 
     const run = AcceptLoop.run({
       accepted,
