@@ -130,6 +130,12 @@ const serveOptions = {
     Options.withDefault("chat.irc"),
     Options.withDescription("The server's name that IRC clients see in its replies.")
   ),
+  ircPassword: Options.text("irc-password").pipe(
+    Options.optional,
+    Options.withDescription(
+      "IRC clients must give this server password (PASS) to register (or set CHAT_IRC_PASSWORD, kept out of ps)."
+    )
+  ),
   verbose: Options.boolean("verbose").pipe(
     Options.withAlias("v"),
     Options.withDescription("Log every connection (debug level).")
@@ -208,7 +214,10 @@ const serve = Command.make("serve", serveOptions, (options) =>
     const listenFailed = (port: number) => (cause: SocketServer.SocketServerError) =>
       new ListenFailed({ address: addressOf(port), cause })
     const url = Option.isSome(options.redis) ? options.redis : yield* Config.option(Config.string("CHAT_REDIS"))
-    const irc = IrcProtocol.make({ serverName: options.ircName })
+    const ircPassword = Option.isSome(options.ircPassword)
+      ? options.ircPassword
+      : yield* Config.option(Config.string("CHAT_IRC_PASSWORD"))
+    const irc = IrcProtocol.make({ serverName: options.ircName, password: Option.getOrUndefined(ircPassword) })
 
     // The line protocol first (`listening on`), then every other listener asked for, on the same node.
     const line = ChatTcp.layerWith({ host: options.host, port: options.port }, config).pipe(

@@ -19,7 +19,12 @@ export type Command = Data.TaggedEnum<{
   Act: { readonly text: string; readonly room?: RoomName | undefined }
   Rename: { readonly nick: Nick }
   /** Enter `room`; `alone`: leave every other room first (the line protocol's one room at a time). */
-  Join: { readonly room: RoomName; readonly alone: boolean }
+  Join: {
+    readonly room: RoomName
+    readonly alone: boolean
+    /** The client becomes the operator of the room if it creates it (IRC's channel creator, shown `@nick`). */
+    readonly claim?: boolean | undefined
+  }
   /** Leave one room. */
   Part: { readonly room: RoomName; readonly message: string | undefined }
   ListRooms: {}

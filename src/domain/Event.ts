@@ -99,7 +99,9 @@ export const Reply = Schema.Union(
     topic: Schema.optional(Schema.String),
     room: RoomNameSchema,
     members: Schema.Array(NickSchema),
-    history: Schema.Array(Spoken)
+    history: Schema.Array(Spoken),
+    /** The members who are the room's operators (see `Join`'s `claim`), sorted; absent: none. */
+    operators: Schema.optional(Schema.Array(NickSchema))
   }),
   /** The client left a room on its own (IRC's `PART`). */
   Schema.TaggedStruct("Parted", { room: RoomNameSchema, message: Schema.UndefinedOr(Schema.String) }),
@@ -115,7 +117,9 @@ export const Reply = Schema.Union(
     /** With `full`: whether each member is away. */
     away: Schema.optional(Schema.Array(Schema.Boolean)),
     /** With `full`: what each member (in the order of `members`) said of itself, if anything. */
-    infos: Schema.optional(Schema.Array(infoOrNone))
+    infos: Schema.optional(Schema.Array(infoOrNone)),
+    /** The members who are the room's operators, sorted; absent: none. */
+    operators: Schema.optional(Schema.Array(NickSchema))
   }),
   /** Answer to quitting. */
   Schema.TaggedStruct("Bye", {}),
@@ -150,7 +154,9 @@ export const Reply = Schema.Union(
     /** Its away message, if it is away. */
     away: Schema.optional(Schema.String),
     /** As the `Whois` command asked: a one-line answer (IRC's `WHO nick`). */
-    brief: Schema.optional(Schema.Boolean)
+    brief: Schema.optional(Schema.Boolean),
+    /** The rooms (of `rooms`) it is an operator of; absent: none. */
+    operatorOf: Schema.optional(Schema.Array(RoomNameSchema))
   }),
   /** A room's topic (undefined: none); `changed`: the client has just set it. */
   Schema.TaggedStruct("Topic", {

@@ -111,6 +111,15 @@ const byLowerCase = (a: string, b: string): number => {
   return x < y ? -1 : x > y ? 1 : 0
 }
 
+/** The room's operators, sorted as members are; undefined: none (so replies leave the field out). */
+const operatorNicks = (state: HubState, room: Room.Room): Array<Nick> | undefined => {
+  const nicks = memberNicks(state, room).filter((nick) => {
+    const id = HashMap.get(state.nicks, keyOf(nick))
+    return Option.isSome(id) && Room.isOperator(room, id.value)
+  })
+  return nicks.length === 0 ? undefined : nicks
+}
+
 /** The room a command without a room is about: the client's only one. */
 const onlyRoom = (client: Client): Either.Either<NameKey, NotInRoom> =>
   client.rooms.length === 1 ? Either.right(client.rooms[0]!) : Either.left(new NotInRoom({ room: undefined }))
@@ -169,9 +178,18 @@ const numbered = <E extends RoomEvent>(
   return [{ ...state, rooms: HashMap.set(state.rooms, key, recorded) }, event]
 }
 
-const enterRoom = (state: HubState, client: Client, name: RoomName): readonly [HubState, Client, Joined] => {
+const enterRoom = (
+  state: HubState,
+  client: Client,
+  name: RoomName,
+  claim?: boolean
+): readonly [HubState, Client, Joined] => {
   const key = keyOf(name)
-  const room = Option.getOrElse(HashMap.get(state.rooms, key), () => Room.make(name))
+  // Whoever creates a room with a claim is its operator.
+  const room = Option.getOrElse(
+    HashMap.get(state.rooms, key),
+    () => claim === true ? Room.promote(Room.make(name), client.id) : Room.make(name)
+  )
   const moved: Client = { ...client, rooms: [...client.rooms, key] }
   const entered: HubState = {
     ...state,
@@ -310,7 +328,7 @@ export const apply = (
     case "Rename":
       return rename(state, client, command.nick)
     case "Join":
-      return join(state, client, command.room, command.alone)
+      return join(state, client, command.room, command.alone, command.claim)
     case "Part":
       return part(state, client, command.room, command.message)
     case "ListRooms": {
@@ -372,6 +390,8 @@ const who = (
       onNone: () => ({ _tag: "WhoList", room: room!, members: [], ...(full === true ? { full } : {}) }),
       onSome: (r) => {
         const members = memberNicks(state, r)
+        const operators = operatorNicks(state, r)
+        const ops = operators === undefined ? {} : { operators }
         return full === true
           ? {
             _tag: "WhoList",
@@ -379,9 +399,10 @@ const who = (
             members,
             full,
             infos: members.map((nick) => clientOf(state, nick)?.info),
-            away: members.map((nick) => clientOf(state, nick)?.away !== undefined)
+            away: members.map((nick) => clientOf(state, nick)?.away !== undefined),
+            ...ops
           }
-          : { _tag: "WhoList", room: r.name, members }
+          : { _tag: "WhoList", room: r.name, members, ...ops }
       }
     })
     return tell(state, client.id, [reply])
@@ -417,7 +438,8 @@ const join = (
   state: HubState,
   client: Client,
   name: RoomName,
-  alone: boolean
+  alone: boolean,
+  claim?: boolean
 ): Either.Either<Transition, AlreadyInRoom> => {
   const key = keyOf(name)
   if (client.rooms.includes(key)) {
@@ -442,8 +464,9 @@ const join = (
       events.push(left)
     }
   }
-  const [next, , joined] = enterRoom(current, moving, name)
+  const [next, , joined] = enterRoom(current, moving, name, claim)
   const room = roomAt(next, key)
+  const operators = operatorNicks(next, room)
   events.push(
     joined,
     replied(client.id, [{
@@ -451,7 +474,8 @@ const join = (
       room: room.name,
       members: memberNicks(next, room),
       history,
-      ...(room.topic === undefined ? {} : { topic: room.topic })
+      ...(room.topic === undefined ? {} : { topic: room.topic }),
+      ...(operators === undefined ? {} : { operators })
     }])
   )
   return Either.right(transition(next, events, undefined))
@@ -479,7 +503,7 @@ const topic = (
   const key = keyOf(name)
   const found = HashMap.get(state.rooms, key)
   if (text === undefined) {
-    if (Option.isNone(found)) return Either.left(new NotInRoom({ room: name }))
+    if (Option.isNone(found)) return Either.left(new NotInRoom({ room: name, missing: true }))
     return Either.right(tell(state, client.id, [{ _tag: "Topic", room: found.value.name, topic: found.value.topic }]))
   }
   if (!client.rooms.includes(key)) return Either.left(new NotInRoom({ room: name }))
@@ -513,14 +537,20 @@ const whois = (
   )
   const reply: Reply = Option.match(target, {
     onNone: () => ({ _tag: "WhoisInfo", nick, rooms: undefined, brief }),
-    onSome: (found) => ({
-      _tag: "WhoisInfo",
-      nick: found.nick,
-      rooms: found.rooms.map((key) => roomAt(state, key).name),
-      info: found.info,
-      ...(found.away === undefined ? {} : { away: found.away }),
-      brief
-    })
+    onSome: (found) => {
+      const operatorOf = found.rooms.map((key) => roomAt(state, key))
+        .filter((room) => Room.isOperator(room, found.id))
+        .map((room) => room.name)
+      return {
+        _tag: "WhoisInfo",
+        nick: found.nick,
+        rooms: found.rooms.map((key) => roomAt(state, key).name),
+        info: found.info,
+        ...(found.away === undefined ? {} : { away: found.away }),
+        brief,
+        ...(operatorOf.length === 0 ? {} : { operatorOf })
+      }
+    }
   })
   return Either.right(tell(state, client.id, [reply]))
 }

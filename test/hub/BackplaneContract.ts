@@ -407,7 +407,7 @@ export const backplaneContract = (name: string, make: MakeBackplane): void => {
           assert.deepStrictEqual(replies.slice(1, 4), [
             { _tag: "Topic", room: room("lobby"), topic: "hello world" },
             { _tag: "Failed", error: new NotInRoom({ room: room("lobby") }) },
-            { _tag: "Failed", error: new NotInRoom({ room: room("nowhere") }) }
+            { _tag: "Failed", error: new NotInRoom({ room: room("nowhere"), missing: true }) }
           ])
           // Cleared: the event says so with an empty topic; the room has none.
           yield* bp.execute(b.client, [ok(Command.Topic({ room: room("lobby"), text: "" }))])
@@ -572,6 +572,55 @@ export const backplaneContract = (name: string, make: MakeBackplane): void => {
           yield* bp.disconnect(a.client, closed)
           const lefts = yield* node.all(tagged("Left"))
           assert.deepStrictEqual(lefts.map((e) => [e.room, e.nick]), [["one", "a"], ["two", "a"]])
+        })))
+
+    it.scopedLive("who creates a room with a claim is its operator until it leaves; joining an existing room is not", () =>
+      withChat(50, (bp, node) =>
+        Effect.gen(function*() {
+          const a = yield* enter(bp, "a", null)
+          const b = yield* enter(bp, "b", null)
+          yield* bp.execute(a.client, [ok(Command.Join({ room: room("Ops"), alone: false, claim: true }))])
+          const created = yield* nextReply(node, a.client, "Entered")
+          assert.deepStrictEqual([created.members, created.operators], [[nick("a")], [nick("a")]])
+          yield* bp.execute(b.client, [
+            ok(Command.Join({ room: room("ops"), alone: false, claim: true })),
+            ok(Command.Who({ room: room("ops"), full: true })),
+            ok(Command.Who({ room: room("ops") })),
+            ok(Command.Whois({ nick: "a" })),
+            ok(Command.Whois({ nick: "b" }))
+          ])
+          yield* node.all(replyTo(b.client))
+          const replies = node.seen.filter(replyTo(b.client)).flatMap((e) => e.replies)
+          const [entered, full, brief, whoisA, whoisB] = replies.slice(-5)
+          assert.deepStrictEqual(entered, {
+            _tag: "Entered",
+            room: room("Ops"),
+            members: [nick("a"), nick("b")],
+            history: [],
+            operators: [nick("a")]
+          })
+          assert.deepStrictEqual(full?._tag === "WhoList" ? full.operators : [], [nick("a")])
+          assert.deepStrictEqual(brief, {
+            _tag: "WhoList",
+            room: room("Ops"),
+            members: [nick("a"), nick("b")],
+            operators: [nick("a")]
+          })
+          assert.deepStrictEqual(whoisA?._tag === "WhoisInfo" ? whoisA.operatorOf : [], [room("Ops")])
+          assert.deepStrictEqual(whoisB?._tag === "WhoisInfo" ? [whoisB.nick, whoisB.operatorOf] : [], ["b", undefined])
+          // The operator leaves: the room has none, and its next creator is not b by the old claim.
+          yield* bp.execute(a.client, [ok(Command.Part({ room: room("ops"), message: undefined }))])
+          yield* nextReply(node, a.client, "Parted")
+          yield* bp.execute(b.client, [ok(Command.Who({ room: room("ops") }))])
+          const after = yield* nextReply(node, b.client, "WhoList")
+          assert.deepStrictEqual(after, { _tag: "WhoList", room: room("Ops"), members: [nick("b")] })
+          // Emptied and created again, with a claim: the creator is its operator.
+          yield* bp.execute(b.client, [
+            ok(Command.Part({ room: room("ops"), message: undefined })),
+            ok(Command.Join({ room: room("ops"), alone: false, claim: true }))
+          ])
+          const again = yield* nextReply(node, b.client, "Entered")
+          assert.deepStrictEqual([again.room, again.operators], [room("ops"), [nick("b")]])
         })))
   })
 }

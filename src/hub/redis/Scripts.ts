@@ -14,7 +14,8 @@
  *   `user`, `realname` if the client said them: IRC's `USER`; `away`, its
  *   away message while it is away).
  * - `rooms` (set of keys with members), `r:KEY` (hash: name, topic), `rm:KEY` (set
- *   of members), `seq:KEY` (the room's last number; kept when the room
+ *   of members), `ro:KEY` (set: the members who are its operators, IRC's channel
+ *   creator), `seq:KEY` (the room's last number; kept when the room
  *   empties, so a number never comes back), `log:KEY` (zset seq → event,
  *   trimmed to `LOGMAX`), `h:KEY` (list of the last `HIST` spoken events).
  * - `op:ID`: a transition's answer for 30 s, so a command the Redis client
@@ -163,12 +164,24 @@ local function memberNicks(key)
   for i, m in ipairs(members(key)) do out[i] = str(m.nick) end
   return '[' .. table.concat(out, ',') .. ']'
 end
+-- \`,"operators":[...]\` for a reply about the room, sorted as members are; '' when it has none.
+local function operatorsField(key)
+  if redis.call('SCARD', P .. 'ro:' .. key) == 0 then return '' end
+  local out = {}
+  for _, m in ipairs(members(key)) do
+    if redis.call('SISMEMBER', P .. 'ro:' .. key, m.id) == 1 then out[#out + 1] = str(m.nick) end
+  end
+  if #out == 0 then return '' end
+  return ',"operators":[' .. table.concat(out, ',') .. ']'
+end
 
-local function enterRoom(c, name)
+local function enterRoom(c, name, claim)
   local key = string.lower(name)
   if redis.call('EXISTS', P .. 'r:' .. key) == 0 then
     redis.call('HSET', P .. 'r:' .. key, 'name', name)
     redis.call('SADD', P .. 'rooms', key)
+    -- Whoever creates a room with a claim is its operator.
+    if claim then redis.call('SADD', P .. 'ro:' .. key, c.id) end
   end
   redis.call('SADD', P .. 'rm:' .. key, c.id)
   c.rooms[#c.rooms + 1] = key
@@ -182,8 +195,9 @@ local function leaveRoom(c, key, reason)
     return '{"_tag":"Left",' .. facts(c, c.nick, room, seq) .. ',"reason":' .. reason .. '}'
   end, false)
   redis.call('SREM', P .. 'rm:' .. key, c.id)
+  redis.call('SREM', P .. 'ro:' .. key, c.id)
   if redis.call('SCARD', P .. 'rm:' .. key) == 0 then
-    redis.call('DEL', P .. 'r:' .. key, P .. 'rm:' .. key, P .. 'log:' .. key, P .. 'h:' .. key)
+    redis.call('DEL', P .. 'r:' .. key, P .. 'rm:' .. key, P .. 'log:' .. key, P .. 'h:' .. key, P .. 'ro:' .. key)
     redis.call('SREM', P .. 'rooms', key)
   end
   local rest = {}
@@ -345,10 +359,10 @@ handlers.Join = function(cmd)
     for i, k in ipairs(c.rooms) do from[i] = k end
     for _, k in ipairs(from) do leaveRoom(c, k, '{"_tag":"Moved","to":' .. str(to) .. '}') end
   end
-  enterRoom(c, cmd.room)
+  enterRoom(c, cmd.room, cmd.claim == true)
   local topic = redis.call('HGET', P .. 'r:' .. key, 'topic')
   reply('{"_tag":"Entered","room":' .. str(roomName(key)) .. ',"members":' .. memberNicks(key)
-    .. ',"history":' .. before .. (topic and ',"topic":' .. str(topic) or '') .. '}')
+    .. ',"history":' .. before .. (topic and ',"topic":' .. str(topic) or '') .. operatorsField(key) .. '}')
 end
 handlers.Part = function(cmd)
   local key = string.lower(cmd.room)
@@ -379,7 +393,8 @@ handlers.Who = function(cmd)
   local name = roomName(key)
   if not name then return reply('{"_tag":"WhoList","room":' .. str(cmd.room) .. ',"members":[]' .. full .. '}') end
   if cmd.full ~= true then
-    return reply('{"_tag":"WhoList","room":' .. str(name) .. ',"members":' .. memberNicks(key) .. full .. '}')
+    return reply('{"_tag":"WhoList","room":' .. str(name) .. ',"members":' .. memberNicks(key) .. full
+      .. operatorsField(key) .. '}')
   end
   -- Each member's info, in the order of the members; null: it said nothing.
   local nicks, infos, away = {}, {}, {}
@@ -389,7 +404,8 @@ handlers.Who = function(cmd)
     away[i] = tostring(redis.call('HEXISTS', P .. 'c:' .. m.id, 'away') == 1)
   end
   reply('{"_tag":"WhoList","room":' .. str(name) .. ',"members":[' .. table.concat(nicks, ',') .. ']' .. full
-    .. ',"infos":[' .. table.concat(infos, ',') .. '],"away":[' .. table.concat(away, ',') .. ']}')
+    .. ',"infos":[' .. table.concat(infos, ',') .. '],"away":[' .. table.concat(away, ',') .. ']'
+    .. operatorsField(key) .. '}')
 end
 handlers.Whisper = function(cmd)
   local to = redis.call('HGET', P .. 'nicks', string.lower(cmd.to))
@@ -418,19 +434,24 @@ handlers.Whois = function(cmd)
   local found = id and getClient(id)
   -- No such nick: \`rooms\` left out (undefined).
   if not found then return reply('{"_tag":"WhoisInfo","nick":' .. str(cmd.nick) .. brief .. '}') end
-  local rooms = {}
-  for i, key in ipairs(found.rooms) do rooms[i] = str(roomName(key)) end
+  local rooms, ops = {}, {}
+  for i, key in ipairs(found.rooms) do
+    rooms[i] = str(roomName(key))
+    if redis.call('SISMEMBER', P .. 'ro:' .. key, id) == 1 then ops[#ops + 1] = rooms[i] end
+  end
   local info = infoOf(id)
   local away = redis.call('HGET', P .. 'c:' .. id, 'away')
+  local operatorOf = ''
+  if #ops > 0 then operatorOf = ',"operatorOf":[' .. table.concat(ops, ',') .. ']' end
   reply('{"_tag":"WhoisInfo","nick":' .. str(found.nick) .. ',"rooms":[' .. table.concat(rooms, ',') .. ']'
-    .. (info and ',"info":' .. info or '') .. (away and ',"away":' .. str(away) or '') .. brief .. '}')
+    .. (info and ',"info":' .. info or '') .. (away and ',"away":' .. str(away) or '') .. brief .. operatorOf .. '}')
 end
 handlers.Topic = function(cmd)
   local key = string.lower(cmd.room)
   local name = roomName(key)
   if cmd.text == nil then
     -- Asked: anyone may read a room's topic, if the room exists.
-    if not name then return fail(notInRoom(cmd.room)) end
+    if not name then return fail('{"_tag":"NotInRoom","room":' .. str(cmd.room) .. ',"missing":true}') end
     local topic = redis.call('HGET', P .. 'r:' .. key, 'topic')
     return reply('{"_tag":"Topic","room":' .. str(name) .. (topic and ',"topic":' .. str(topic) or '') .. '}')
   end

@@ -12,7 +12,7 @@ import { absurd } from "effect/Function"
 import type { LeaveReason, Nick, RoomName, UserError, UserInfo } from "../../domain/Domain.js"
 import { maxNickLength, maxRoomLength } from "../../domain/Domain.js"
 import type { Render, Rendered, Reply, RoomEvent, Whispered } from "../../domain/Event.js"
-import { byteLength, line, split } from "./IrcMessage.js"
+import { byteLength, line, parse, split } from "./IrcMessage.js"
 
 /** The server's name, the source of its numerics, unless the operator names it (`--irc-name`). */
 export const defaultServerName = "chat.irc"
@@ -22,6 +22,13 @@ const version = "chat-0.1.0"
 
 /** Lines (CR LF included) as one rendered batch. */
 const many = (lines: ReadonlyArray<string>): Rendered => ({ text: lines.join(""), count: lines.length })
+
+/** `items` in runs of at most `size`. */
+const chunks = <A>(items: ReadonlyArray<A>, size: number): Array<Array<A>> => {
+  const out: Array<Array<A>> = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
 
 /** `nick!nick@chat`: a user as a message's source. */
 export const userSource = (nick: string): string => `${nick}!${nick}@${userHost}`
@@ -137,7 +144,13 @@ export const make = (serverName: string) => {
     "TARGMAX=JOIN:,PART:,NAMES:,LIST:,WHOIS:1,PRIVMSG:4,NOTICE:4",
     "AWAYLEN=200",
     "TOPICLEN=390",
-    "KICKLEN=0"
+    "KICKLEN=0",
+    // WHO with fields (`WHO nick %nuhr,42`), answered by `whox` below.
+    "WHOX",
+    // LIST filters: masks (`LIST #ch*`), negated masks (`LIST !#ch*`), user counts (`LIST >3`).
+    "ELIST=MNU",
+    // Lines that are not UTF-8 are refused (FAIL INVALID_UTF8), never relayed.
+    "UTF8ONLY"
   ]
 
   const lusers = (nick: string, users: Users): ReadonlyArray<string> => [
@@ -157,7 +170,8 @@ export const make = (serverName: string) => {
     numericText(nick, "002", `Your host is ${serverName}, running version ${version}`),
     numericText(nick, "003", "This server was created today"),
     numeric(nick, "004", serverName, version, "i", "n"),
-    numericText(nick, "005", ...isupport, "are supported by this server"),
+    // At most 13 tokens a line, so that a line has at most 15 parameters (RFC 1459's limit).
+    ...chunks(isupport, 13).map((tokens) => numericText(nick, "005", ...tokens, "are supported by this server")),
     ...(users === undefined ? [] : lusers(nick, users)),
     ...motd(nick)
   ]
@@ -165,7 +179,17 @@ export const make = (serverName: string) => {
   // ---------------------------------------------------------------------------
   // Replies about rooms and people
 
-  const names = (nick: string, room: RoomName, members: ReadonlyArray<Nick>): ReadonlyArray<string> => {
+  /** Members as `NAMES` shows them: an operator as `@nick`. */
+  const prefixed = (members: ReadonlyArray<Nick>, operators: ReadonlyArray<Nick> | undefined): Array<string> =>
+    members.map((member) => operators?.includes(member) === true ? `@${member}` : member)
+
+  const names = (
+    nick: string,
+    room: RoomName,
+    nicks: ReadonlyArray<Nick>,
+    operators: ReadonlyArray<Nick> | undefined
+  ): ReadonlyArray<string> => {
+    const members = prefixed(nicks, operators)
     const out: Array<string> = []
     const head = `:${serverName} 353 ${nick} = ${channel(room)} :`
     // Names in lines that fit 512 bytes.
@@ -186,7 +210,14 @@ export const make = (serverName: string) => {
   }
 
   /** One `WHO` line; a member who said nothing of itself (a line client) is shown by its nick. */
-  const whoLine = (nick: string, where: string, member: string, info: UserInfo | undefined, away: boolean): string =>
+  const whoLine = (
+    nick: string,
+    where: string,
+    member: string,
+    info: UserInfo | undefined,
+    away: boolean,
+    operator = false
+  ): string =>
     numericText(
       nick,
       "352",
@@ -195,8 +226,8 @@ export const make = (serverName: string) => {
       userHost,
       serverName,
       member,
-      // Here or Gone (away).
-      away ? "G" : "H",
+      // Here or Gone (away), then `@` for a channel operator.
+      (away ? "G" : "H") + (operator ? "@" : ""),
       `0 ${info?.realname ?? member}`
     )
 
@@ -205,9 +236,12 @@ export const make = (serverName: string) => {
     room: RoomName,
     members: ReadonlyArray<Nick>,
     infos: ReadonlyArray<UserInfo | undefined> | undefined,
-    away: ReadonlyArray<boolean> | undefined
+    away: ReadonlyArray<boolean> | undefined,
+    operators: ReadonlyArray<Nick> | undefined
   ): ReadonlyArray<string> => [
-    ...members.map((member, i) => whoLine(nick, channel(room), member, infos?.[i], away?.[i] === true)),
+    ...members.map((member, i) =>
+      whoLine(nick, channel(room), member, infos?.[i], away?.[i] === true, operators?.includes(member) === true)
+    ),
     numericText(nick, "315", channel(room), "End of /WHO list")
   ]
 
@@ -216,10 +250,18 @@ export const make = (serverName: string) => {
     target: Nick,
     rooms: ReadonlyArray<RoomName>,
     info: UserInfo | undefined,
-    away: string | undefined
+    away: string | undefined,
+    operatorOf: ReadonlyArray<RoomName> | undefined
   ): ReadonlyArray<string> => [
     numericText(nick, "311", target, info?.user ?? target, userHost, "*", info?.realname ?? target),
-    ...(rooms.length === 0 ? [] : [numericText(nick, "319", target, rooms.map(channel).join(" "))]),
+    ...(rooms.length === 0 ? [] : [
+      numericText(
+        nick,
+        "319",
+        target,
+        rooms.map((room) => (operatorOf?.includes(room) === true ? "@" : "") + channel(room)).join(" ")
+      )
+    ]),
     numericText(nick, "312", target, serverName, "chat"),
     ...(away === undefined ? [] : [numericText(nick, "301", target, away)]),
     numericText(nick, "318", target, "End of /WHOIS list")
@@ -249,6 +291,10 @@ export const make = (serverName: string) => {
         // IRC servers ignore a JOIN to a channel the client is already in.
         return []
       case "NotInRoom":
+        // Asked about a room that does not exist: modern IRC says 403 rather than RFC 2812's 442.
+        if (error.missing === true && error.room !== undefined) {
+          return [numericText(nick, "403", channel(error.room), "No such channel")]
+        }
         return [
           numericText(nick, "442", error.room === undefined ? "*" : channel(error.room), "You're not on that channel")
         ]
@@ -275,7 +321,7 @@ export const make = (serverName: string) => {
       case "Entered":
         out.push(line(userSource(nick), "JOIN", [channel(reply.room)]))
         if (reply.topic !== undefined) out.push(numericText(nick, "332", channel(reply.room), reply.topic))
-        out.push(...names(nick, reply.room, reply.members))
+        out.push(...names(nick, reply.room, reply.members, reply.operators))
         return
       case "Parted":
         out.push(
@@ -298,8 +344,8 @@ export const make = (serverName: string) => {
       case "WhoList":
         out.push(
           ...(reply.full === true
-            ? whoLines(nick, reply.room, reply.members, reply.infos, reply.away)
-            : names(nick, reply.room, reply.members))
+            ? whoLines(nick, reply.room, reply.members, reply.infos, reply.away, reply.operators)
+            : names(nick, reply.room, reply.members, reply.operators))
         )
         return
       case "Bye":
@@ -345,7 +391,7 @@ export const make = (serverName: string) => {
             numericText(nick, "318", reply.nick, "End of /WHOIS list")
           )
         } else {
-          out.push(...whois(nick, reply.nick as Nick, reply.rooms, reply.info, reply.away))
+          out.push(...whois(nick, reply.nick as Nick, reply.rooms, reply.info, reply.away, reply.operatorOf))
         }
         return
       case "Topic":
@@ -397,13 +443,70 @@ export const make = (serverName: string) => {
    * `NAMES` lines with each member as `nick!user@host`, for a client that
    * enabled `userhost-in-names`: the same source its messages come from.
    */
+  const withPrefix = (name: string): string => name.startsWith("@") ? `@${userSource(name.slice(1))}` : userSource(name)
+
   const userhostInNames = (text: string): string =>
     text.includes(namesStart)
       ? text.split("\r\n").map((l) => {
         const names = l.startsWith(namesStart) ? l.indexOf(" :", namesStart.length) : -1
-        return names === -1 ? l : l.slice(0, names + 2) + l.slice(names + 2).split(" ").map(userSource).join(" ")
+        return names === -1 ? l : l.slice(0, names + 2) + l.slice(names + 2).split(" ").map(withPrefix).join(" ")
       }).join("\r\n")
       : text
+
+  /** Whether `text` has a line that is numeric `code` from this server. */
+  const hasNumeric = (text: string, code: string): boolean => text.includes(`:${serverName} ${code} `)
+
+  /** Each line of `text` that is numeric `code`, through `change` (undefined: the line goes). */
+  const eachNumeric = (text: string, code: string, change: (params: ReadonlyArray<string>) => string | undefined) => {
+    const start = `:${serverName} ${code} `
+    const out: Array<string> = []
+    for (const l of text.split("\r\n")) {
+      if (l === "") continue
+      const parsed = l.startsWith(start) ? parse(l) : undefined
+      const changed = parsed === undefined ? `${l}\r\n` : change(parsed.params)
+      if (changed !== undefined) out.push(changed)
+    }
+    return many(out)
+  }
+
+  /**
+   * `WHO` lines (352) as WHOX lines (354) with the `fields` asked for, in
+   * WHOX's fixed order whatever order they were asked in, and `token` for `t`.
+   * The chat publishes no addresses, keeps no idle time and has no accounts:
+   * `i` is 255.255.255.255, `l` 0 and `a` 0 (none), as WHOX spells them.
+   */
+  const whox = (text: string, fields: string, token: string): Rendered =>
+    eachNumeric(text, "352", (params) => {
+      const [me, where, user, host, server, member, flags, last] = params
+      const space = (last ?? "").indexOf(" ")
+      const hops = space === -1 ? "0" : last!.slice(0, space)
+      const realname = space === -1 ? (last ?? "") : last!.slice(space + 1)
+      const values: Record<string, string> = {
+        t: token,
+        c: where ?? "*",
+        u: user ?? "*",
+        i: "255.255.255.255",
+        h: host ?? "*",
+        s: server ?? "*",
+        n: member ?? "*",
+        f: flags ?? "H",
+        d: hops,
+        l: "0",
+        a: "0",
+        o: "n/a",
+        r: realname
+      }
+      const chosen = Array.from("tcuihsnfdlaor").filter((f) => fields.includes(f)).map((f) => values[f]!)
+      return line(serverName, "354", [me ?? "*", ...chosen], fields.includes("r"))
+    })
+
+  /** `LIST` lines (322) of the channels `keep` accepts, by name and number of users. */
+  const filterList = (text: string, keep: (channel: string, users: number) => boolean): Rendered =>
+    eachNumeric(
+      text,
+      "322",
+      (params) => keep(params[1] ?? "", Number(params[2])) ? line(serverName, "322", [...params], true) : undefined
+    )
 
   /** Answer to a `PING`. */
   const pong = (token: string): string => line(serverName, "PONG", [serverName, token], true)
@@ -423,7 +526,10 @@ export const make = (serverName: string) => {
     render,
     isupport,
     pong,
-    userhostInNames
+    userhostInNames,
+    hasNumeric,
+    whox,
+    filterList
   } as const
 }
 

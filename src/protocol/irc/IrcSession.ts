@@ -13,6 +13,7 @@ import { clean, InvalidRoom, parseNick, parseRoom } from "../../domain/Domain.js
 import type { Rendered, Sink } from "../../domain/Event.js"
 import type { Frame } from "../Frame.js"
 import type { ProtocolSession, Step } from "../WireProtocol.js"
+import { isMask, matches } from "./IrcMask.js"
 import type { IrcMessage } from "./IrcMessage.js"
 import { byteLength, line, parse } from "./IrcMessage.js"
 import type { IrcWords } from "./IrcRender.js"
@@ -78,10 +79,50 @@ const maxTopicLength = 390
 /** The longest user name kept from `USER`. */
 const maxUserLength = 10
 
+/**
+ * How many `WHO` and `LIST` answers may be awaited with a reshaping at once
+ * (WHOX fields, LIST filters); past it the client is asked to try again (263).
+ */
+const maxPending = 32
+
+/** A reshaping of the hub's answer to one command, once its last line (`end`) arrives. */
+interface Pending {
+  readonly end: "315" | "323"
+  readonly apply: (text: string) => Rendered
+}
+
+/**
+ * `LIST`'s filters (ELIST `MNU`), comma-separated: names and masks (any may
+ * match), `!mask` (none may), `>n` and `<n` users (all must hold).
+ */
+const listFilter = (param: string): (channel: string, users: number) => boolean => {
+  const wanted: Array<string> = []
+  const unwanted: Array<string> = []
+  let more = -1
+  let fewer = Number.POSITIVE_INFINITY
+  for (const item of targets(param)) {
+    const count = /^([<>])(\d+)$/.exec(item)
+    if (count !== null) {
+      if (count[1] === ">") more = Math.max(more, Number(count[2]))
+      else fewer = Math.min(fewer, Number(count[2]))
+    } else if (item.startsWith("!")) unwanted.push(item.slice(1))
+    else wanted.push(item)
+  }
+  return (channel, users) =>
+    users > more && users < fewer &&
+    (wanted.length === 0 || wanted.some((m) => matches(m, channel))) &&
+    !unwanted.some((m) => matches(m, channel))
+}
+
 /** Commands allowed before registration. */
 const beforeRegistration = new Set(["CAP", "NICK", "USER", "PASS", "PING", "PONG", "QUIT"])
 
-export const make = (words: IrcWords): ProtocolSession => {
+export interface SessionOptions {
+  /** The server password (`PASS`) a client must give to register, if any. */
+  readonly password?: string | undefined
+}
+
+export const make = (words: IrcWords, options: SessionOptions = {}): ProtocolSession => {
   // Registration: what the client has sent so far.
   let requested: string | undefined
   let hasUser = false
@@ -95,6 +136,10 @@ export const make = (words: IrcWords): ProtocolSession => {
   const channels = new Set<string>()
   // Once registered: the client's nick as the hub last told it (see `sink`).
   let nick: string | undefined
+  // The password the client gave (`PASS`), if any.
+  let password: string | undefined
+  // Answers awaited from the hub to reshape, in the order asked (the hub answers in that order).
+  const pending: Array<Pending> = []
 
   const me = (): string => nick ?? requested ?? "*"
   const numeric = (code: string, ...params: Array<string>) => words.numericText(me(), code, ...params)
@@ -103,6 +148,12 @@ export const make = (words: IrcWords): ProtocolSession => {
   /** Registration completes once the nick and user are known and no `CAP` negotiation is open. */
   const tryRegister = (): Array<Step> => {
     if (nick !== undefined || registering || requested === undefined || !hasUser || negotiating) return []
+    if (options.password !== undefined && password !== options.password) {
+      return [{
+        _tag: "Close",
+        rendered: rendered([numeric("464", "Password incorrect"), words.closing("Closing link (Bad password)")])
+      }]
+    }
     return Option.match(Either.getRight(parseNick(requested)), {
       onNone: () => [],
       onSome: (valid): Array<Step> => {
@@ -199,7 +250,8 @@ export const make = (words: IrcWords): ProtocolSession => {
         onLeft: failed,
         onRight: (room) => {
           channels.add(room.toLowerCase())
-          return command(Command.Join({ room, alone: false }))
+          // The creator of a channel is its operator, as on every IRC server.
+          return command(Command.Join({ room, alone: false, claim: true }))
         }
       })
     )
@@ -219,21 +271,40 @@ export const make = (words: IrcWords): ProtocolSession => {
     )
   }
 
-  /** Per room: `NAMES`, `WHO` (`full`). */
+  /** Awaits the hub's answer to reshape it; past `maxPending`, the client is asked to try again. */
+  const reshaped = (step: Step, end: Pending["end"], apply: Pending["apply"], name: string): Step => {
+    if (step._tag !== "Input") return step
+    if (pending.length >= maxPending) return local(numeric("263", name, "Please wait a while and try again."))
+    pending.push({ end, apply })
+    return step
+  }
+
+  /** Per room: `NAMES`, `WHO` (`full`); `WHO target %fields,token` is WHOX. */
   const whoOrNames = (params: ReadonlyArray<string>, full: boolean): Array<Step> => {
     const end = full ? "315" : "366"
     const endText = full ? "End of /WHO list" : "End of /NAMES list"
     if (params.length === 0 || params[0] === "") return [local(numeric(end, "*", endText))]
-    return targets(params[0]!).map((target) =>
-      Either.match(channelName(target), {
+    const whox = full && params[1]?.startsWith("%") === true ? params[1].slice(1).split(",") : undefined
+    // The token goes back as it came: at most 3 digits, as WHOX allows.
+    const token = whox?.[1] !== undefined && /^\d{1,3}$/.test(whox[1]) ? whox[1] : "0"
+    return targets(params[0]!).map((target) => {
+      const step = Either.match(channelName(target), {
         // A nick: one line about it; a mask: the chat answers for rooms and nicks only.
         onLeft: () =>
-          full && !/[*?]/.test(target)
+          full && !isMask(target)
             ? command(Command.Whois({ nick: target, brief: true }))
             : local(numeric(end, target, endText)),
         onRight: (room) => command(Command.Who({ room, full }))
       })
-    )
+      return whox === undefined ? step : reshaped(step, "315", (text) => words.whox(text, whox[0]!, token), "WHO")
+    })
+  }
+
+  const list = (params: ReadonlyArray<string>): Array<Step> => {
+    const step = command(Command.ListRooms())
+    if (params[0] === undefined || params[0] === "") return [step]
+    const keep = listFilter(params[0])
+    return [reshaped(step, "323", (text) => words.filterList(text, keep), "LIST")]
   }
 
   const mode = (params: ReadonlyArray<string>): Array<Step> => {
@@ -289,7 +360,7 @@ export const make = (words: IrcWords): ProtocolSession => {
         return targets(target).slice(0, 1).map((who) => command(Command.Whois({ nick: who })))
       }
       case "LIST":
-        return [command(Command.ListRooms())]
+        return list(params)
       case "LUSERS":
         return [command(Command.Lusers())]
       case "MOTD":
@@ -329,6 +400,13 @@ export const make = (words: IrcWords): ProtocolSession => {
     // The 512-byte limit counts what follows the tags.
     const body = frame.text.startsWith("@") ? frame.text.slice(frame.text.indexOf(" ") + 1) : frame.text
     if (byteLength(body) > maxMessageBytes) return [local(numeric("417", "Input line was too long"))]
+    // Bytes that were not UTF-8 were read as U+FFFD (`protocol/Frame`): the line is refused whole
+    // rather than relayed garbled (ISUPPORT `UTF8ONLY`). A client that sends U+FFFD itself is refused too.
+    if (frame.text.includes("\uFFFD")) {
+      return [
+        local(line(words.serverName, "FAIL", [parsed.command, "INVALID_UTF8", "Message rejected: not UTF-8"], true))
+      ]
+    }
     const params = parsed.params
     switch (parsed.command) {
       case "CAP":
@@ -338,7 +416,10 @@ export const make = (words: IrcWords): ProtocolSession => {
       case "USER":
         return onUser(params)
       case "PASS":
-        return nick === undefined ? [] : [local(numeric("462", "You may not reregister"))]
+        if (nick !== undefined) return [local(numeric("462", "You may not reregister"))]
+        if (params[0] === undefined || params[0] === "") return [needMoreParams("PASS")]
+        password = params[0]
+        return []
       case "PING":
         if (nick === undefined) {
           return params.length === 0
@@ -365,6 +446,13 @@ export const make = (words: IrcWords): ProtocolSession => {
       write: (text, count, canWait) => {
         if (text === last && words.isRepeatedPerRoom(text)) return
         last = text
+        const head = pending[0]
+        if (head !== undefined && words.hasNumeric(text, head.end)) {
+          pending.shift()
+          const reshapedText = head.apply(text)
+          text = reshapedText.text
+          count = reshapedText.count
+        }
         if (enabled.has("userhost-in-names")) text = words.userhostInNames(text)
         if (nick !== undefined) {
           const renamed = words.ownNickChange(text, nick)

@@ -1,0 +1,217 @@
+/**
+ * Over real TCP, what IRC clients and the conformance suite (irctest) look
+ * for beyond talking: channel operators (`@`) for a channel's creator, WHOX
+ * (`WHO nick %fields,token`), LIST filters (ELIST), a server password
+ * (`PASS`, `--irc-password`), UTF-8 only, and 403 for a channel that does
+ * not exist.
+ */
+import { afterAll, afterEach, assert, describe, it } from "@effect/vitest"
+import type { Message } from "../support/IrcClient.js"
+import { destroyAllIrcClients, IrcClient, ircPortOf } from "../support/IrcClient.js"
+import { destroyAllClients, takeStrayLines } from "../support/LineClient.js"
+import { sharedServer, startServer, stopAllProcesses, stopTestProcesses } from "../support/ServerProcess.js"
+
+afterEach(async () => {
+  destroyAllIrcClients()
+  destroyAllClients()
+  await stopTestProcesses()
+  assert.deepStrictEqual(takeStrayLines(), [])
+})
+afterAll(stopAllProcesses)
+
+const args = ["--irc-port", "0", "--rate", "0"]
+const ircPort = async () => ircPortOf(await sharedServer(args))
+
+let counter = 0
+const fresh = (stem: string): string => `${stem}${++counter}${Date.now() % 10000}`
+
+const only = (messages: ReadonlyArray<Message>, command: string): Array<Message> =>
+  messages.filter((m) => m.command === command)
+
+describe("channel operators", () => {
+  it("the creator of a channel is @ in NAMES, WHO and WHOIS; who joins later is not", async () => {
+    const port = await ircPort()
+    const [op, other, chan] = [fresh("op"), fresh("late"), `#${fresh("ops")}`]
+    const a = await IrcClient.register(port, op)
+    const b = await IrcClient.register(port, other)
+    a.send(`JOIN ${chan}`)
+    const created = await a.upTo("366")
+    assert.strictEqual(only(created, "353")[0]!.params.at(-1), `@${op}`)
+    b.send(`JOIN ${chan}`)
+    const joined = await b.upTo("366")
+    assert.deepStrictEqual(only(joined, "353")[0]!.params.at(-1)!.split(" ").sort(), [`@${op}`, other].sort())
+
+    b.send(`WHO ${chan}`)
+    const who = await b.upTo("315")
+    const flags = new Map(only(who, "352").map((m) => [m.params[5], m.params[6]]))
+    assert.deepStrictEqual([flags.get(op), flags.get(other)], ["H@", "H"])
+
+    b.send(`WHOIS ${op}`)
+    const whois = await b.upTo("318")
+    assert.strictEqual(only(whois, "319")[0]!.params.at(-1), `@${chan}`)
+
+    // With userhost-in-names the prefix stays in front of nick!user@host.
+    const c = await IrcClient.connect(port)
+    const third = fresh("uh")
+    c.send("CAP REQ :userhost-in-names")
+    c.send(`NICK ${third}`)
+    c.send(`USER ${third} 0 * :x`)
+    c.send("CAP END")
+    await c.upTo("422")
+    c.send(`NAMES ${chan}`)
+    const names = await c.upTo("366")
+    assert.include(only(names, "353")[0]!.params.at(-1)!.split(" "), `@${op}!${op}@chat`)
+
+    // The operator leaves: nobody is @ any more.
+    a.send(`PART ${chan}`)
+    await a.upTo("PART")
+    b.send(`NAMES ${chan}`)
+    const after = await b.upTo("366")
+    assert.strictEqual(only(after, "353")[0]!.params.at(-1), other)
+  })
+})
+
+describe("WHOX", () => {
+  it("is in ISUPPORT, with ELIST and UTF8ONLY, and no 005 line has more than 15 parameters", async () => {
+    const port = await ircPort()
+    const client = await IrcClient.connect(port)
+    const nick = fresh("isup")
+    client.send(`NICK ${nick}`)
+    client.send(`USER ${nick} 0 * :x`)
+    const burst = await client.upTo("422")
+    const lines = only(burst, "005")
+    for (const line of lines) assert.isAtMost(line.params.length, 15)
+    const tokens = lines.flatMap((m) => m.params.slice(1, -1))
+    assert.includeMembers(tokens, ["WHOX", "ELIST=MNU", "UTF8ONLY", "CASEMAPPING=ascii"])
+  })
+
+  it("WHO nick %fields,token answers 354 with those fields in WHOX's order, then 315", async () => {
+    const port = await ircPort()
+    const [asker, target, chan] = [fresh("ask"), fresh("tgt"), `#${fresh("whox")}`]
+    const a = await IrcClient.register(port, asker)
+    const t = await IrcClient.connect(port)
+    t.send(`NICK ${target}`)
+    t.send(`USER someuser 0 * :Some Real Name`)
+    await t.upTo("422")
+    t.send(`JOIN ${chan}`)
+    await t.upTo("366")
+
+    a.send(`WHO ${target} %tcuihsnfdlaor,123`)
+    const full = await a.upTo("315")
+    assert.deepStrictEqual(full.map((m) => m.command), ["354", "315"])
+    assert.deepStrictEqual(full[0]!.params, [
+      asker,
+      "123",
+      "*",
+      "someuser",
+      "255.255.255.255",
+      "chat",
+      "chat.irc",
+      target,
+      "H",
+      "0",
+      "0",
+      "0",
+      "n/a",
+      "Some Real Name"
+    ])
+    assert.deepStrictEqual(full[1]!.params.slice(0, 2), [asker, target])
+
+    // Asked in another order, with only a token and the nick: the same order back.
+    a.send(`WHO ${target} %nt,7`)
+    const brief = await a.upTo("315")
+    assert.deepStrictEqual(brief[0]!.params, [asker, "7", target])
+
+    // On a channel: a line per member, the creator flagged `@`.
+    a.send(`WHO ${chan} %cnf`)
+    const members = await a.upTo("315")
+    assert.deepStrictEqual(members[0]!.params, [asker, chan, target, "H@"])
+
+    // A plain WHO afterwards is 352 again.
+    a.send(`WHO ${target}`)
+    const plain = await a.upTo("315")
+    assert.deepStrictEqual(plain.map((m) => m.command), ["352", "315"])
+  })
+})
+
+describe("LIST filters (ELIST=MNU)", () => {
+  it("masks, negated masks, names and user counts", async () => {
+    const port = await ircPort()
+    const stem = fresh("lst")
+    const a = await IrcClient.register(port, fresh("la"))
+    const b = await IrcClient.register(port, fresh("lb"))
+    a.send(`JOIN #${stem}one,#${stem}two`)
+    await a.upTo("366")
+    await a.upTo("366")
+    b.send(`JOIN #${stem}two`)
+    await b.upTo("366")
+
+    const list = async (query: string): Promise<Array<string>> => {
+      b.send(`LIST ${query}`)
+      const got = await b.upTo("323")
+      // The shared server may have other tests' channels: only this test's count.
+      return only(got, "322").map((m) => m.params[1]!).filter((c) => c.startsWith(`#${stem}`)).sort()
+    }
+    assert.deepStrictEqual(await list(`#${stem}o*`), [`#${stem}one`])
+    assert.deepStrictEqual(await list(`*${stem}*`), [`#${stem}one`, `#${stem}two`])
+    assert.deepStrictEqual(await list(`!*${stem}one`), [`#${stem}two`])
+    assert.deepStrictEqual(await list(`#${stem}TWO,#${stem}none`), [`#${stem}two`])
+    assert.deepStrictEqual(await list(">1"), [`#${stem}two`])
+    assert.deepStrictEqual(await list("<2"), [`#${stem}one`])
+    assert.deepStrictEqual(await list(`<100,*${stem}t?o`), [`#${stem}two`])
+    assert.deepStrictEqual(await list(""), [`#${stem}one`, `#${stem}two`])
+  })
+})
+
+describe("server password (--irc-password)", () => {
+  it("PASS before NICK and USER registers; none or a wrong one is 464 then ERROR and the connection ends", async () => {
+    const server = await startServer(["--irc-port", "0", "--irc-password", "s3cret"])
+    const port = await ircPortOf(server)
+
+    const good = await IrcClient.connect(port)
+    good.send("PASS s3cret")
+    good.send("NICK goodpass")
+    good.send("USER u 0 * :x")
+    const welcome = await good.upTo("422")
+    assert.strictEqual(welcome[0]!.command, "001")
+
+    for (const pass of [undefined, "wrong"]) {
+      const bad = await IrcClient.connect(port)
+      if (pass !== undefined) bad.send(`PASS ${pass}`)
+      bad.send("NICK badpass")
+      bad.send("USER u 0 * :x")
+      const got = await bad.closed()
+      assert.deepStrictEqual(got.map((m) => m.command), ["464", "ERROR"])
+    }
+  })
+})
+
+describe("UTF-8 only", () => {
+  it("a line that is not UTF-8 is FAIL INVALID_UTF8 and never relayed; the client stays", async () => {
+    const port = await ircPort()
+    const [from, to] = [fresh("u8a"), fresh("u8b")]
+    const a = await IrcClient.register(port, from)
+    const b = await IrcClient.register(port, to)
+    a.socket.write(Buffer.concat([Buffer.from(`PRIVMSG ${to} :hi`), Buffer.from([0xaa]), Buffer.from("\r\n")]))
+    const failed = await a.upTo("FAIL")
+    assert.deepStrictEqual(failed.at(-1)!.params.slice(0, 2), ["PRIVMSG", "INVALID_UTF8"])
+    a.send(`PRIVMSG ${to} :fine`)
+    const got = await b.upTo("PRIVMSG")
+    assert.deepStrictEqual(got.at(-1)!.params, [to, "fine"])
+  })
+})
+
+describe("TOPIC", () => {
+  it("on a channel that does not exist is 403; on one that exists but not joined, setting it is 442", async () => {
+    const port = await ircPort()
+    const chan = `#${fresh("tp")}`
+    const a = await IrcClient.register(port, fresh("ta"))
+    const b = await IrcClient.register(port, fresh("tb"))
+    b.send(`TOPIC ${chan}`)
+    assert.deepStrictEqual((await b.sync()).map((m) => m.command), ["403"])
+    a.send(`JOIN ${chan}`)
+    await a.upTo("366")
+    b.send(`TOPIC ${chan} :mine`)
+    assert.deepStrictEqual((await b.sync()).map((m) => m.command), ["442"])
+  })
+})
