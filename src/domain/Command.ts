@@ -44,6 +44,10 @@ export type Command = Data.TaggedEnum<{
   Away: { readonly message: string | undefined }
   /** How many clients and rooms the chat has (IRC's `LUSERS`). */
   Lusers: {}
+  /** The client is an IRC operator from now on: its session checked its credentials (IRC's `OPER`). */
+  Oper: {}
+  /** Everyone whose nick matches `mask` (`*` any run, `?` any one character; IRC's `WHO coolni*`). */
+  WhoMask: { readonly mask: string }
 }>
 export const Command = Data.taggedEnum<Command>()
 

@@ -119,8 +119,21 @@ export const Reply = Schema.Union(
     /** With `full`: what each member (in the order of `members`) said of itself, if anything. */
     infos: Schema.optional(Schema.Array(infoOrNone)),
     /** The members who are the room's operators, sorted; absent: none. */
-    operators: Schema.optional(Schema.Array(NickSchema))
+    operators: Schema.optional(Schema.Array(NickSchema)),
+    /** With `full`: the members who are IRC operators (`Oper`); absent: none. */
+    opers: Schema.optional(Schema.Array(NickSchema))
   }),
+  /** Answer to `WhoMask`: the clients whose nick matches, sorted, at most `maxWhoMatches`, as `WhoList` with `full`. */
+  Schema.TaggedStruct("WhoMatched", {
+    mask: Schema.String,
+    members: Schema.Array(NickSchema),
+    away: Schema.Array(Schema.Boolean),
+    infos: Schema.Array(infoOrNone),
+    /** The members who are IRC operators; absent: none. */
+    opers: Schema.optional(Schema.Array(NickSchema))
+  }),
+  /** Answer to `Oper`: the client is now an IRC operator. */
+  Schema.TaggedStruct("OperUp", {}),
   /** Answer to quitting. */
   Schema.TaggedStruct("Bye", {}),
   /** The protocol's list of commands. */
@@ -156,7 +169,9 @@ export const Reply = Schema.Union(
     /** As the `Whois` command asked: a one-line answer (IRC's `WHO nick`). */
     brief: Schema.optional(Schema.Boolean),
     /** The rooms (of `rooms`) it is an operator of; absent: none. */
-    operatorOf: Schema.optional(Schema.Array(RoomNameSchema))
+    operatorOf: Schema.optional(Schema.Array(RoomNameSchema)),
+    /** It is an IRC operator (`Oper`); absent: not. */
+    oper: Schema.optional(Schema.Boolean)
   }),
   /** A room's topic (undefined: none); `changed`: the client has just set it. */
   Schema.TaggedStruct("Topic", {

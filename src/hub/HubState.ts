@@ -23,6 +23,7 @@ import type {
 import { AlreadyInRoom, guestNick, guestNumber, keyOf, NickTaken, NoSuchNick, NotInRoom } from "../domain/Domain.js"
 import type { Event, Reply, RoomEvent } from "../domain/Event.js"
 import { Acted, Joined, Left, Renamed, Replied, Said, TopicSet, Whispered } from "../domain/Event.js"
+import { matches, maxWhoMatches } from "../domain/Mask.js"
 import * as Room from "./Room.js"
 
 export interface Client {
@@ -34,6 +35,8 @@ export interface Client {
   readonly info?: UserInfo | undefined
   /** Its away message, while it is away (IRC's `AWAY`). */
   readonly away?: string | undefined
+  /** An IRC operator (`Oper`). */
+  readonly oper?: boolean | undefined
 }
 
 export interface HubState {
@@ -358,6 +361,12 @@ export const apply = (
     }
     case "Lusers":
       return Either.right(tell(state, id, [{ _tag: "Counts", users: users(state) }]))
+    case "Oper": {
+      const next: HubState = { ...state, clients: HashMap.set(state.clients, id, { ...client, oper: true }) }
+      return Either.right(tell(next, id, [{ _tag: "OperUp" }]))
+    }
+    case "WhoMask":
+      return Either.right(tell(state, id, [whoMask(state, command.mask)]))
   }
 }
 
@@ -400,7 +409,8 @@ const who = (
             full,
             infos: members.map((nick) => clientOf(state, nick)?.info),
             away: members.map((nick) => clientOf(state, nick)?.away !== undefined),
-            ...ops
+            ...ops,
+            ...opersOf(state, members)
           }
           : { _tag: "WhoList", room: r.name, members, ...ops }
       }
@@ -520,6 +530,30 @@ const topic = (
   return Either.right(transition(next, [event, replied(client.id, [reply], undefined, client.nick)], undefined))
 }
 
+/** `{ opers }`: those of `nicks` who are IRC operators; `{}` when none, so replies leave the field out. */
+const opersOf = (state: HubState, nicks: ReadonlyArray<Nick>): { readonly opers?: Array<Nick> } => {
+  const opers = nicks.filter((nick) => clientOf(state, nick)?.oper === true)
+  return opers.length === 0 ? {} : { opers }
+}
+
+/** Every client whose nick matches `mask`, sorted, at most `maxWhoMatches`. O(clients): a rare, explicit query. */
+const whoMask = (state: HubState, mask: string): Reply => {
+  const found: Array<Client> = []
+  for (const client of HashMap.values(state.clients)) {
+    if (matches(mask, client.nick)) found.push(client)
+  }
+  const sorted = found.sort((a, b) => byLowerCase(a.nick, b.nick)).slice(0, maxWhoMatches)
+  const members = sorted.map((client) => client.nick)
+  return {
+    _tag: "WhoMatched",
+    mask,
+    members,
+    away: sorted.map((client) => client.away !== undefined),
+    infos: sorted.map((client) => client.info),
+    ...opersOf(state, members)
+  }
+}
+
 const clientOf = (state: HubState, nick: Nick): Client | undefined =>
   HashMap.get(state.nicks, keyOf(nick)).pipe(
     Option.flatMap((id) => HashMap.get(state.clients, id)),
@@ -548,7 +582,8 @@ const whois = (
         info: found.info,
         ...(found.away === undefined ? {} : { away: found.away }),
         brief,
-        ...(operatorOf.length === 0 ? {} : { operatorOf })
+        ...(operatorOf.length === 0 ? {} : { operatorOf }),
+        ...(found.oper === true ? { oper: true } : {})
       }
     }
   })

@@ -622,5 +622,41 @@ export const backplaneContract = (name: string, make: MakeBackplane): void => {
           const again = yield* nextReply(node, b.client, "Entered")
           assert.deepStrictEqual([again.room, again.operators], [room("ops"), [nick("b")]])
         })))
+
+    it.scopedLive("an IRC operator is shown by whois and who; a mask finds nicks in any case, sorted", () =>
+      withChat(50, (bp, node) =>
+        Effect.gen(function*() {
+          const cool = yield* enter(bp, "coolNick", "lobby", alInfo)
+          yield* enter(bp, "cold", null)
+          yield* enter(bp, "other", "lobby")
+          const asker = yield* enter(bp, "asker", null)
+          yield* bp.execute(cool.client, [ok(Command.Oper()), ok(Command.Away({ message: "brb" }))])
+          const up = yield* nextReply(node, cool.client, "OperUp")
+          assert.deepStrictEqual(up, { _tag: "OperUp" })
+          yield* bp.execute(asker.client, [
+            ok(Command.WhoMask({ mask: "CO*" })),
+            ok(Command.WhoMask({ mask: "c?ld" })),
+            ok(Command.WhoMask({ mask: "nobody*" })),
+            ok(Command.Whois({ nick: "coolnick", brief: true })),
+            ok(Command.Who({ room: room("lobby"), full: true }))
+          ])
+          yield* nextReply(node, asker.client, "WhoList")
+          const replies = node.seen.filter(replyTo(asker.client)).flatMap((e) => e.replies).slice(-5)
+          assert.deepStrictEqual(replies.slice(0, 3), [
+            {
+              _tag: "WhoMatched",
+              mask: "CO*",
+              members: [nick("cold"), nick("coolNick")],
+              away: [false, true],
+              infos: [undefined, alInfo],
+              opers: [nick("coolNick")]
+            },
+            { _tag: "WhoMatched", mask: "c?ld", members: [nick("cold")], away: [false], infos: [undefined] },
+            { _tag: "WhoMatched", mask: "nobody*", members: [], away: [], infos: [] }
+          ])
+          const [whois, who] = replies.slice(3)
+          assert.deepStrictEqual(whois?._tag === "WhoisInfo" ? [whois.nick, whois.oper] : [], ["coolNick", true])
+          assert.deepStrictEqual(who?._tag === "WhoList" ? who.opers : [], [nick("coolNick")])
+        })))
   })
 }

@@ -3,7 +3,7 @@
  * for beyond talking: channel operators (`@`) for a channel's creator, WHOX
  * (`WHO nick %fields,token`), LIST filters (ELIST), a server password
  * (`PASS`, `--irc-password`), UTF-8 only, and 403 for a channel that does
- * not exist.
+ * not exist, WHO masks, and IRC operators (`OPER`, `--irc-oper`).
  */
 import { afterAll, afterEach, assert, describe, it } from "@effect/vitest"
 import type { Message } from "../support/IrcClient.js"
@@ -19,7 +19,7 @@ afterEach(async () => {
 })
 afterAll(stopAllProcesses)
 
-const args = ["--irc-port", "0", "--rate", "0"]
+const args = ["--irc-port", "0", "--rate", "0", "--irc-oper", "boss:hunter2"]
 const ircPort = async () => ircPortOf(await sharedServer(args))
 
 let counter = 0
@@ -213,5 +213,67 @@ describe("TOPIC", () => {
     await a.upTo("366")
     b.send(`TOPIC ${chan} :mine`)
     assert.deepStrictEqual((await b.sync()).map((m) => m.command), ["442"])
+  })
+})
+
+describe("WHO masks", () => {
+  it("WHO with a mask lists everyone whose nick matches, in any case, channel *, then 315 with the mask", async () => {
+    const port = await ircPort()
+    const stem = fresh("msk")
+    const a = await IrcClient.register(port, `${stem}Alpha`)
+    await IrcClient.register(port, `${stem}beta`)
+    await IrcClient.register(port, fresh("unrelated"))
+    a.send("AWAY :out")
+    await a.upTo("306")
+    a.send(`WHO ${stem.toUpperCase()}*`)
+    const got = await a.upTo("315")
+    assert.deepStrictEqual(
+      got.map((m) => [m.command, ...m.params.slice(1, 2), ...m.params.slice(5, 7)]),
+      [
+        ["352", "*", `${stem}Alpha`, "G"],
+        ["352", "*", `${stem}beta`, "H"],
+        ["315", `${stem.toUpperCase()}*`]
+      ]
+    )
+    a.send(`WHO ${stem}b?ta`)
+    assert.deepStrictEqual((await a.upTo("315")).map((m) => m.params[5] ?? m.command), [`${stem}beta`, "315"])
+    a.send(`WHO ${stem}nomatch*`)
+    assert.deepStrictEqual((await a.upTo("315")).map((m) => m.command), ["315"])
+  })
+})
+
+describe("IRC operators (--irc-oper)", () => {
+  it("OPER with the right name and password is 381, then * in WHO and 313 in WHOIS; a wrong one is 464", async () => {
+    const port = await ircPort()
+    const [boss, other] = [fresh("boss"), fresh("watch")]
+    const a = await IrcClient.register(port, boss)
+    const b = await IrcClient.register(port, other)
+    a.send("OPER boss wrong")
+    assert.deepStrictEqual((await a.sync()).map((m) => m.command), ["464"])
+    a.send("OPER boss")
+    assert.deepStrictEqual((await a.sync()).map((m) => m.command), ["461"])
+    b.send(`WHO ${boss}`)
+    assert.strictEqual((await b.upTo("315"))[0]!.params[6], "H")
+
+    a.send("OPER boss hunter2")
+    assert.deepStrictEqual((await a.sync()).map((m) => m.command), ["381"])
+    b.send(`WHO ${boss}`)
+    assert.strictEqual((await b.upTo("315"))[0]!.params[6], "H*")
+    b.send(`WHO ${boss.slice(0, -1)}*`)
+    assert.strictEqual((await b.upTo("315"))[0]!.params[6], "H*")
+    b.send(`WHOIS ${boss}`)
+    const whois = await b.upTo("318")
+    assert.deepStrictEqual(only(whois, "313").map((m) => m.params.slice(0, 2)), [[other, boss]])
+    a.send("AWAY :back soon")
+    await a.upTo("306")
+    b.send(`WHO ${boss}`)
+    assert.strictEqual((await b.upTo("315"))[0]!.params[6], "G*")
+  })
+
+  it("without --irc-oper, OPER is 491", async () => {
+    const server = await startServer(["--irc-port", "0"])
+    const client = await IrcClient.register(await ircPortOf(server), "nooper")
+    client.send("OPER boss hunter2")
+    assert.deepStrictEqual((await client.sync()).map((m) => m.command), ["491"])
   })
 })

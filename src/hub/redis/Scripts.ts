@@ -12,7 +12,7 @@
  * - `nicks` (hash lower-cased nick → client), `guestfloor`, `c:ID` (hash:
  *   nick, node, rooms as space-separated keys in the order entered, and
  *   `user`, `realname` if the client said them: IRC's `USER`; `away`, its
- *   away message while it is away).
+ *   away message while it is away; `oper` = 1 for an IRC operator).
  * - `rooms` (set of keys with members), `r:KEY` (hash: name, topic), `rm:KEY` (set
  *   of members), `ro:KEY` (set: the members who are its operators, IRC's channel
  *   creator), `seq:KEY` (the room's last number; kept when the room
@@ -30,6 +30,8 @@
  * paused Redis does nothing: its sender was told the line was not
  * delivered), and fencing (the calling node is alive; the client is its).
  */
+
+import { maxWhoMatches } from "../../domain/Mask.js"
 
 const prelude = `
 local P = ARGV[1]
@@ -348,6 +350,15 @@ handlers.Rename = function(cmd)
   end
   reply('{"_tag":"NickChanged","nick":' .. str(cmd.nick) .. ',"from":' .. str(old) .. '}')
 end
+-- \`,"opers":[...]\` for those of \`list\` (\`{ id, nick }\` each) who are IRC operators; '' when none.
+local function opersField(list)
+  local out = {}
+  for _, m in ipairs(list) do
+    if redis.call('HEXISTS', P .. 'c:' .. m.id, 'oper') == 1 then out[#out + 1] = str(m.nick) end
+  end
+  if #out == 0 then return '' end
+  return ',"opers":[' .. table.concat(out, ',') .. ']'
+end
 handlers.Join = function(cmd)
   local key = string.lower(cmd.room)
   if hasRoom(c, key) then return fail('{"_tag":"AlreadyInRoom","room":' .. str(roomName(key)) .. '}') end
@@ -398,14 +409,15 @@ handlers.Who = function(cmd)
   end
   -- Each member's info, in the order of the members; null: it said nothing.
   local nicks, infos, away = {}, {}, {}
-  for i, m in ipairs(members(key)) do
+  local list = members(key)
+  for i, m in ipairs(list) do
     nicks[i] = str(m.nick)
     infos[i] = infoOf(m.id) or 'null'
     away[i] = tostring(redis.call('HEXISTS', P .. 'c:' .. m.id, 'away') == 1)
   end
   reply('{"_tag":"WhoList","room":' .. str(name) .. ',"members":[' .. table.concat(nicks, ',') .. ']' .. full
     .. ',"infos":[' .. table.concat(infos, ',') .. '],"away":[' .. table.concat(away, ',') .. ']'
-    .. operatorsField(key) .. '}')
+    .. operatorsField(key) .. opersField(list) .. '}')
 end
 handlers.Whisper = function(cmd)
   local to = redis.call('HGET', P .. 'nicks', string.lower(cmd.to))
@@ -427,6 +439,46 @@ handlers.Away = function(cmd)
   reply('{"_tag":"AwaySet","away":' .. tostring(cmd.message ~= nil) .. '}')
 end
 handlers.Lusers = function() reply('{"_tag":"Counts","users":' .. users() .. '}') end
+local MAXWHO = ${maxWhoMatches}
+handlers.Oper = function()
+  redis.call('HSET', P .. 'c:' .. c.id, 'oper', '1')
+  reply('{"_tag":"OperUp"}')
+end
+-- A mask (\`*\`, \`?\`) as an anchored Lua pattern, every other character literal.
+local function maskPattern(mask)
+  local out = {}
+  for ch in string.gmatch(string.lower(mask), '.') do
+    if ch == '*' then out[#out + 1] = '.*'
+    elseif ch == '?' then out[#out + 1] = '.'
+    elseif string.match(ch, '%w') then out[#out + 1] = ch
+    else out[#out + 1] = '%' .. ch end
+  end
+  return '^' .. table.concat(out) .. '$'
+end
+-- Every client whose nick matches, sorted, at most MAXWHO (\`maxWhoMatches\`). O(clients): a rare, explicit query.
+handlers.WhoMask = function(cmd)
+  local pattern = maskPattern(cmd.mask)
+  local found = {}
+  local all = redis.call('HGETALL', P .. 'nicks')
+  for i = 1, #all, 2 do
+    if string.match(all[i], pattern) then
+      local nick = redis.call('HGET', P .. 'c:' .. all[i + 1], 'nick')
+      if nick then found[#found + 1] = { id = all[i + 1], nick = nick } end
+    end
+  end
+  table.sort(found, function(a, b) return byLower(a.nick, b.nick) end)
+  local list, nicks, infos, away = {}, {}, {}, {}
+  for i = 1, math.min(#found, MAXWHO) do
+    local m = found[i]
+    list[i] = m
+    nicks[i] = str(m.nick)
+    infos[i] = infoOf(m.id) or 'null'
+    away[i] = tostring(redis.call('HEXISTS', P .. 'c:' .. m.id, 'away') == 1)
+  end
+  reply('{"_tag":"WhoMatched","mask":' .. str(cmd.mask) .. ',"members":[' .. table.concat(nicks, ',') .. ']'
+    .. ',"infos":[' .. table.concat(infos, ',') .. '],"away":[' .. table.concat(away, ',') .. ']' .. opersField(list)
+    .. '}')
+end
 handlers.Whois = function(cmd)
   local brief = ''
   if cmd.brief ~= nil then brief = ',"brief":' .. tostring(cmd.brief == true) end
@@ -443,6 +495,7 @@ handlers.Whois = function(cmd)
   local away = redis.call('HGET', P .. 'c:' .. id, 'away')
   local operatorOf = ''
   if #ops > 0 then operatorOf = ',"operatorOf":[' .. table.concat(ops, ',') .. ']' end
+  if redis.call('HEXISTS', P .. 'c:' .. id, 'oper') == 1 then operatorOf = operatorOf .. ',"oper":true' end
   reply('{"_tag":"WhoisInfo","nick":' .. str(found.nick) .. ',"rooms":[' .. table.concat(rooms, ',') .. ']'
     .. (info and ',"info":' .. info or '') .. (away and ',"away":' .. str(away) or '') .. brief .. operatorOf .. '}')
 end

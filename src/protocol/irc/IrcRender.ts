@@ -216,7 +216,8 @@ export const make = (serverName: string) => {
     member: string,
     info: UserInfo | undefined,
     away: boolean,
-    operator = false
+    operator = false,
+    oper = false
   ): string =>
     numericText(
       nick,
@@ -226,8 +227,8 @@ export const make = (serverName: string) => {
       userHost,
       serverName,
       member,
-      // Here or Gone (away), then `@` for a channel operator.
-      (away ? "G" : "H") + (operator ? "@" : ""),
+      // Here or Gone (away), `*` for an IRC operator, then `@` for a channel operator.
+      (away ? "G" : "H") + (oper ? "*" : "") + (operator ? "@" : ""),
       `0 ${info?.realname ?? member}`
     )
 
@@ -237,10 +238,19 @@ export const make = (serverName: string) => {
     members: ReadonlyArray<Nick>,
     infos: ReadonlyArray<UserInfo | undefined> | undefined,
     away: ReadonlyArray<boolean> | undefined,
-    operators: ReadonlyArray<Nick> | undefined
+    operators: ReadonlyArray<Nick> | undefined,
+    opers: ReadonlyArray<Nick> | undefined
   ): ReadonlyArray<string> => [
     ...members.map((member, i) =>
-      whoLine(nick, channel(room), member, infos?.[i], away?.[i] === true, operators?.includes(member) === true)
+      whoLine(
+        nick,
+        channel(room),
+        member,
+        infos?.[i],
+        away?.[i] === true,
+        operators?.includes(member) === true,
+        opers?.includes(member) === true
+      )
     ),
     numericText(nick, "315", channel(room), "End of /WHO list")
   ]
@@ -251,7 +261,8 @@ export const make = (serverName: string) => {
     rooms: ReadonlyArray<RoomName>,
     info: UserInfo | undefined,
     away: string | undefined,
-    operatorOf: ReadonlyArray<RoomName> | undefined
+    operatorOf: ReadonlyArray<RoomName> | undefined,
+    oper: boolean
   ): ReadonlyArray<string> => [
     numericText(nick, "311", target, info?.user ?? target, userHost, "*", info?.realname ?? target),
     ...(rooms.length === 0 ? [] : [
@@ -263,6 +274,7 @@ export const make = (serverName: string) => {
       )
     ]),
     numericText(nick, "312", target, serverName, "chat"),
+    ...(oper ? [numericText(nick, "313", target, "is an IRC operator")] : []),
     ...(away === undefined ? [] : [numericText(nick, "301", target, away)]),
     numericText(nick, "318", target, "End of /WHOIS list")
   ]
@@ -344,7 +356,7 @@ export const make = (serverName: string) => {
       case "WhoList":
         out.push(
           ...(reply.full === true
-            ? whoLines(nick, reply.room, reply.members, reply.infos, reply.away, reply.operators)
+            ? whoLines(nick, reply.room, reply.members, reply.infos, reply.away, reply.operators, reply.opers)
             : names(nick, reply.room, reply.members, reply.operators))
         )
         return
@@ -383,7 +395,9 @@ export const make = (serverName: string) => {
         return
       case "WhoisInfo":
         if (reply.brief === true) {
-          if (reply.rooms !== undefined) out.push(whoLine(nick, "*", reply.nick, reply.info, reply.away !== undefined))
+          if (reply.rooms !== undefined) {
+            out.push(whoLine(nick, "*", reply.nick, reply.info, reply.away !== undefined, false, reply.oper === true))
+          }
           out.push(numericText(nick, "315", reply.nick, "End of /WHO list"))
         } else if (reply.rooms === undefined) {
           out.push(
@@ -391,7 +405,17 @@ export const make = (serverName: string) => {
             numericText(nick, "318", reply.nick, "End of /WHOIS list")
           )
         } else {
-          out.push(...whois(nick, reply.nick as Nick, reply.rooms, reply.info, reply.away, reply.operatorOf))
+          out.push(
+            ...whois(
+              nick,
+              reply.nick as Nick,
+              reply.rooms,
+              reply.info,
+              reply.away,
+              reply.operatorOf,
+              reply.oper === true
+            )
+          )
         }
         return
       case "Topic":
@@ -412,6 +436,26 @@ export const make = (serverName: string) => {
         return
       case "Counts":
         out.push(...lusers(nick, reply.users))
+        return
+      case "WhoMatched":
+        // Not about one channel: `*` where the channel goes.
+        reply.members.forEach((member, i) =>
+          out.push(
+            whoLine(
+              nick,
+              "*",
+              member,
+              reply.infos[i],
+              reply.away[i] === true,
+              false,
+              reply.opers?.includes(member) === true
+            )
+          )
+        )
+        out.push(numericText(nick, "315", reply.mask, "End of /WHO list"))
+        return
+      case "OperUp":
+        out.push(numericText(nick, "381", "You are now an IRC operator"))
         return
       default:
         // Every reply is rendered: a new one fails the type check here.

@@ -11,9 +11,9 @@ import { Command } from "../../domain/Command.js"
 import type { RoomName, UserError, UserInfo } from "../../domain/Domain.js"
 import { clean, InvalidRoom, parseNick, parseRoom } from "../../domain/Domain.js"
 import type { Rendered, Sink } from "../../domain/Event.js"
+import { isMask, matches } from "../../domain/Mask.js"
 import type { Frame } from "../Frame.js"
 import type { ProtocolSession, Step } from "../WireProtocol.js"
-import { isMask, matches } from "./IrcMask.js"
 import type { IrcMessage } from "./IrcMessage.js"
 import { byteLength, line, parse } from "./IrcMessage.js"
 import type { IrcWords } from "./IrcRender.js"
@@ -120,6 +120,8 @@ const beforeRegistration = new Set(["CAP", "NICK", "USER", "PASS", "PING", "PONG
 export interface SessionOptions {
   /** The server password (`PASS`) a client must give to register, if any. */
   readonly password?: string | undefined
+  /** The name and password `OPER` takes to make a client an IRC operator, if any. */
+  readonly oper?: { readonly name: string; readonly password: string } | undefined
 }
 
 export const make = (words: IrcWords, options: SessionOptions = {}): ProtocolSession => {
@@ -289,11 +291,13 @@ export const make = (words: IrcWords, options: SessionOptions = {}): ProtocolSes
     const token = whox?.[1] !== undefined && /^\d{1,3}$/.test(whox[1]) ? whox[1] : "0"
     return targets(params[0]!).map((target) => {
       const step = Either.match(channelName(target), {
-        // A nick: one line about it; a mask: the chat answers for rooms and nicks only.
+        // A nick: one line about it; a mask (`0` is everyone, as in RFC 2812): everyone whose nick matches.
         onLeft: () =>
-          full && !isMask(target)
-            ? command(Command.Whois({ nick: target, brief: true }))
-            : local(numeric(end, target, endText)),
+          !full
+            ? local(numeric(end, target, endText))
+            : isMask(target) || target === "0"
+            ? command(Command.WhoMask({ mask: target === "0" ? "*" : target }))
+            : command(Command.Whois({ nick: target, brief: true })),
         onRight: (room) => command(Command.Who({ room, full }))
       })
       return whox === undefined ? step : reshaped(step, "315", (text) => words.whox(text, whox[0]!, token), "WHO")
@@ -369,6 +373,14 @@ export const make = (words: IrcWords, options: SessionOptions = {}): ProtocolSes
         return mode(params)
       case "TOPIC":
         return topic(params)
+      case "OPER": {
+        if (params.length < 2 || params[0] === "" || params[1] === "") return [needMoreParams("OPER")]
+        const oper = options.oper
+        if (oper === undefined) return [local(numeric("491", "No O-lines for your host"))]
+        return params[0] === oper.name && params[1] === oper.password
+          ? [command(Command.Oper())]
+          : [local(numeric("464", "Password incorrect"))]
+      }
       case "AWAY": {
         const message = params[0] === undefined ? "" : cleanText(params[0]).slice(0, maxAwayLength)
         return [command(Command.Away({ message: message === "" ? undefined : message }))]

@@ -247,6 +247,8 @@ export const replyMessage = (reply: Reply): ServerMessage | undefined => {
     case "WhoisInfo":
     case "Counts":
     case "AwaySet":
+    case "WhoMatched":
+    case "OperUp":
       return undefined
   }
 }

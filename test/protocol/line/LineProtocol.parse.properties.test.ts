@@ -56,6 +56,8 @@ const outcomeOf = (line: string): Outcome =>
         case "Lusers":
         case "Topic":
         case "Away":
+        case "Oper":
+        case "WhoMask":
           // Other protocols' commands (IRC's PING, WHOIS, LUSERS): never the line parser's.
           return ["Unexpected", command._tag]
       }

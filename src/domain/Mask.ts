@@ -1,7 +1,7 @@
 /**
- * IRC masks (`#ch*`, `cool?ick`): `*` matches any run of characters, `?` any
- * one, compared without case as the chat compares names (`CASEMAPPING=ascii`).
- * Used by `LIST` filters (ELIST `M`/`N`) and `WHO` masks.
+ * Masks (`#ch*`, `cool?ick`), as IRC writes them: `*` matches any run of
+ * characters, `?` any one, compared without case as the chat compares names.
+ * Used by the hub for `WhoMask` and by IRC's `LIST` filters (ELIST `M`/`N`).
  */
 
 /** Whether `text` has a wildcard, i.e. is a mask rather than a name. */
@@ -33,3 +33,6 @@ export const matches = (mask: string, name: string): boolean => {
   while (i < m.length && m[i] === "*") i++
   return i === m.length
 }
+
+/** The most clients one mask query (`WhoMask`) answers with, so that `WHO *` stays one bounded reply. */
+export const maxWhoMatches = 200
