@@ -48,6 +48,16 @@ export type Command = Data.TaggedEnum<{
   Oper: {}
   /** Everyone whose nick matches `mask` (`*` any run, `?` any one character; IRC's `WHO coolni*`). */
   WhoMask: { readonly mask: string }
+  /**
+   * Modes (IRC's `MODE`), asked for (`add` and `remove` undefined) or changed: a room's (`t`: only its
+   * operators set the topic; `s`: secret, listed to its members only), changed by its operators; or,
+   * without `room`, the client's own (`i`: invisible, found by a `WhoMask` only by who shares a room).
+   */
+  Mode: {
+    readonly room?: RoomName | undefined
+    readonly add?: string | undefined
+    readonly remove?: string | undefined
+  }
 }>
 export const Command = Data.taggedEnum<Command>()
 

@@ -101,7 +101,9 @@ export const Reply = Schema.Union(
     members: Schema.Array(NickSchema),
     history: Schema.Array(Spoken),
     /** The members who are the room's operators (see `Join`'s `claim`), sorted; absent: none. */
-    operators: Schema.optional(Schema.Array(NickSchema))
+    operators: Schema.optional(Schema.Array(NickSchema)),
+    /** The room is secret (mode `s`); absent: not. */
+    secret: Schema.optional(Schema.Boolean)
   }),
   /** The client left a room on its own (IRC's `PART`). */
   Schema.TaggedStruct("Parted", { room: RoomNameSchema, message: Schema.UndefinedOr(Schema.String) }),
@@ -121,7 +123,9 @@ export const Reply = Schema.Union(
     /** The members who are the room's operators, sorted; absent: none. */
     operators: Schema.optional(Schema.Array(NickSchema)),
     /** With `full`: the members who are IRC operators (`Oper`); absent: none. */
-    opers: Schema.optional(Schema.Array(NickSchema))
+    opers: Schema.optional(Schema.Array(NickSchema)),
+    /** The room is secret (mode `s`); absent: not. */
+    secret: Schema.optional(Schema.Boolean)
   }),
   /** Answer to `WhoMask`: the clients whose nick matches, sorted, at most `maxWhoMatches`, as `WhoList` with `full`. */
   Schema.TaggedStruct("WhoMatched", {
@@ -134,6 +138,18 @@ export const Reply = Schema.Union(
   }),
   /** Answer to `Oper`: the client is now an IRC operator. */
   Schema.TaggedStruct("OperUp", {}),
+  /**
+   * Answer to `Mode`: the modes of `room` (or, without it, the client's own) as letters, sorted;
+   * `added` and `removed`: what this command changed, when it changed something.
+   */
+  Schema.TaggedStruct("Modes", {
+    room: Schema.optional(RoomNameSchema),
+    modes: Schema.String,
+    added: Schema.optional(Schema.String),
+    removed: Schema.optional(Schema.String)
+  }),
+  /** Refused: only the room's operators may do that (change its modes; set the topic of a `t` room). */
+  Schema.TaggedStruct("NotOperator", { room: RoomNameSchema }),
   /** Answer to quitting. */
   Schema.TaggedStruct("Bye", {}),
   /** The protocol's list of commands. */

@@ -8,7 +8,7 @@
  * A client is in zero or more rooms. The line protocol keeps its rules (one
  * room at a time, `Join` with `alone`); IRC uses several.
  */
-import { Either, HashMap, Option } from "effect"
+import { Either, HashMap, HashSet, Option } from "effect"
 import type { Command, Input } from "../domain/Command.js"
 import type {
   ClientId,
@@ -37,6 +37,8 @@ export interface Client {
   readonly away?: string | undefined
   /** An IRC operator (`Oper`). */
   readonly oper?: boolean | undefined
+  /** Invisible (mode `i`): a `WhoMask` finds it only for who shares a room with it. */
+  readonly invisible?: boolean | undefined
 }
 
 export interface HubState {
@@ -336,6 +338,8 @@ export const apply = (
       return part(state, client, command.room, command.message)
     case "ListRooms": {
       const rooms = Array.from(HashMap.values(state.rooms))
+        // A secret room is listed to its members only.
+        .filter((room) => !isSecret(room) || HashSet.has(room.members, id))
         .sort((a, b) => byLowerCase(a.name, b.name))
         .map((room) => ({ room: room.name, members: Room.size(room) }))
       return Either.right(tell(state, id, [{ _tag: "RoomList", rooms }]))
@@ -366,7 +370,11 @@ export const apply = (
       return Either.right(tell(next, id, [{ _tag: "OperUp" }]))
     }
     case "WhoMask":
-      return Either.right(tell(state, id, [whoMask(state, command.mask)]))
+      return Either.right(tell(state, id, [whoMask(state, client, command.mask)]))
+    case "Mode":
+      return command.room === undefined
+        ? Either.right(userMode(state, client, command.add, command.remove))
+        : roomMode(state, client, command.room, command.add, command.remove)
   }
 }
 
@@ -400,7 +408,7 @@ const who = (
       onSome: (r) => {
         const members = memberNicks(state, r)
         const operators = operatorNicks(state, r)
-        const ops = operators === undefined ? {} : { operators }
+        const ops = { ...(operators === undefined ? {} : { operators }), ...(isSecret(r) ? { secret: true } : {}) }
         return full === true
           ? {
             _tag: "WhoList",
@@ -485,7 +493,8 @@ const join = (
       members: memberNicks(next, room),
       history,
       ...(room.topic === undefined ? {} : { topic: room.topic }),
-      ...(operators === undefined ? {} : { operators })
+      ...(operators === undefined ? {} : { operators }),
+      ...(isSecret(room) ? { secret: true } : {})
     }])
   )
   return Either.right(transition(next, events, undefined))
@@ -517,6 +526,10 @@ const topic = (
     return Either.right(tell(state, client.id, [{ _tag: "Topic", room: found.value.name, topic: found.value.topic }]))
   }
   if (!client.rooms.includes(key)) return Either.left(new NotInRoom({ room: name }))
+  const locked = roomAt(state, key)
+  if (locked.modes?.includes("t") === true && !Room.isOperator(locked, client.id)) {
+    return Either.right(tell(state, client.id, [{ _tag: "NotOperator", room: locked.name }]))
+  }
   const withTopic: HubState = {
     ...state,
     rooms: HashMap.set(state.rooms, key, { ...roomAt(state, key), topic: text === "" ? undefined : text })
@@ -536,11 +549,19 @@ const opersOf = (state: HubState, nicks: ReadonlyArray<Nick>): { readonly opers?
   return opers.length === 0 ? {} : { opers }
 }
 
-/** Every client whose nick matches `mask`, sorted, at most `maxWhoMatches`. O(clients): a rare, explicit query. */
-const whoMask = (state: HubState, mask: string): Reply => {
+/**
+ * Every client whose nick matches `mask`, sorted, at most `maxWhoMatches`; an
+ * invisible one only if it is the asker or shares a room with it. O(clients):
+ * a rare, explicit query.
+ */
+const whoMask = (state: HubState, asker: Client, mask: string): Reply => {
   const found: Array<Client> = []
   for (const client of HashMap.values(state.clients)) {
-    if (matches(mask, client.nick)) found.push(client)
+    if (!matches(mask, client.nick)) continue
+    if (client.invisible === true && client.id !== asker.id && !client.rooms.some((r) => asker.rooms.includes(r))) {
+      continue
+    }
+    found.push(client)
   }
   const sorted = found.sort((a, b) => byLowerCase(a.nick, b.nick)).slice(0, maxWhoMatches)
   const members = sorted.map((client) => client.nick)
@@ -552,6 +573,62 @@ const whoMask = (state: HubState, mask: string): Reply => {
     infos: sorted.map((client) => client.info),
     ...opersOf(state, members)
   }
+}
+
+const isSecret = (room: Room.Room): boolean => room.modes?.includes("s") === true
+
+/** Sorted letters: `modes` with `add` and without `remove`, keeping only `allowed` ones. */
+const changeModes = (modes: string, add: string, remove: string, allowed: string): string =>
+  Array.from(new Set([...modes, ...add]))
+    .filter((m) => allowed.includes(m) && !remove.includes(m))
+    .sort()
+    .join("")
+
+/** What changed from `before` to `after`: letters added and removed (undefined: none). */
+const modeChange = (before: string, after: string) => {
+  const added = [...after].filter((m) => !before.includes(m)).join("")
+  const removed = [...before].filter((m) => !after.includes(m)).join("")
+  return { ...(added === "" ? {} : { added }), ...(removed === "" ? {} : { removed }) }
+}
+
+/** The client's own modes (`i`), asked for or changed. */
+const userMode = (state: HubState, client: Client, add: string | undefined, remove: string | undefined): Transition => {
+  const before = client.invisible === true ? "i" : ""
+  const after = changeModes(before, add ?? "", remove ?? "", "i")
+  const next: HubState = after === before ? state : {
+    ...state,
+    clients: HashMap.set(state.clients, client.id, { ...client, invisible: after === "i" })
+  }
+  return tell(next, client.id, [{ _tag: "Modes", modes: after, ...modeChange(before, after) }])
+}
+
+/** A room's modes (`s`, `t`): anyone may ask; only its operators change them. */
+const roomMode = (
+  state: HubState,
+  client: Client,
+  name: RoomName,
+  add: string | undefined,
+  remove: string | undefined
+): Either.Either<Transition, NotInRoom> => {
+  const key = keyOf(name)
+  const found = HashMap.get(state.rooms, key)
+  if (Option.isNone(found)) return Either.left(new NotInRoom({ room: name, missing: true }))
+  const room = found.value
+  const before = room.modes ?? ""
+  if (add === undefined && remove === undefined) {
+    return Either.right(tell(state, client.id, [{ _tag: "Modes", room: room.name, modes: before }]))
+  }
+  if (!Room.isOperator(room, client.id)) {
+    return Either.right(tell(state, client.id, [{ _tag: "NotOperator", room: room.name }]))
+  }
+  const after = changeModes(before, add ?? "", remove ?? "", "st")
+  const next: HubState = {
+    ...state,
+    rooms: HashMap.set(state.rooms, key, { ...room, modes: after === "" ? undefined : after })
+  }
+  return Either.right(
+    tell(next, client.id, [{ _tag: "Modes", room: room.name, modes: after, ...modeChange(before, after) }])
+  )
 }
 
 const clientOf = (state: HubState, nick: Nick): Client | undefined =>

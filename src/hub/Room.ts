@@ -23,6 +23,8 @@ export interface Room {
   readonly topic?: string | undefined
   /** Members who are its operators: whoever created it with a claim (IRC's `JOIN`); undefined: none. */
   readonly operators?: HashSet.HashSet<ClientId> | undefined
+  /** Its modes as sorted letters (`s`, `t`: see `Command.Mode`); undefined: none. */
+  readonly modes?: string | undefined
 }
 
 export const make = (name: RoomName): Room => ({ name, members: HashSet.empty(), history: Chunk.empty(), seq: 0 })

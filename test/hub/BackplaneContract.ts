@@ -387,7 +387,7 @@ export const backplaneContract = (name: string, make: MakeBackplane): void => {
             ok(Command.Say({ text: "before" })),
             ok(Command.Topic({ room: room("LOBBY"), text: "hello world" }))
           ])
-          const set = yield* node.next(tagged("TopicSet"))
+          const set = (yield* node.all(tagged("TopicSet"))).at(-1)!
           const said = node.seen.filter(tagged("Said", "lobby"))[0]!
           assert.deepStrictEqual(
             [set.room, set.nick, set.client, set.topic, set.seq],
@@ -657,6 +657,70 @@ export const backplaneContract = (name: string, make: MakeBackplane): void => {
           const [whois, who] = replies.slice(3)
           assert.deepStrictEqual(whois?._tag === "WhoisInfo" ? [whois.nick, whois.oper] : [], ["coolNick", true])
           assert.deepStrictEqual(who?._tag === "WhoList" ? who.opers : [], [nick("coolNick")])
+        })))
+
+    it.scopedLive("modes: an operator locks the topic (t) and hides the room (s); i hides a client from masks", () =>
+      withChat(50, (bp, node) =>
+        Effect.gen(function*() {
+          const op = yield* enter(bp, "op", null)
+          const member = yield* enter(bp, "member", null)
+          const outsider = yield* enter(bp, "outsider", null)
+          yield* bp.execute(op.client, [
+            ok(Command.Join({ room: room("Locked"), alone: false, claim: true })),
+            ok(Command.Mode({ room: room("locked"), add: "ts", remove: "" })),
+            ok(Command.Mode({ room: room("locked"), add: "t", remove: "" }))
+          ])
+          yield* node.all(replyTo(op.client))
+          const opReplies = node.seen.filter(replyTo(op.client)).flatMap((e) => e.replies).slice(-2)
+          assert.deepStrictEqual(opReplies, [
+            { _tag: "Modes", room: room("Locked"), modes: "st", added: "st" },
+            { _tag: "Modes", room: room("Locked"), modes: "st" }
+          ])
+          yield* bp.execute(member.client, [
+            ok(Command.Join({ room: room("locked"), alone: false, claim: true })),
+            ok(Command.Topic({ room: room("locked"), text: "mine" })),
+            ok(Command.Mode({ room: room("locked"), add: "", remove: "t" })),
+            ok(Command.Mode({ room: room("locked") })),
+            ok(Command.Mode({ room: room("nowhere") })),
+            ok(Command.Mode({ add: "i" })),
+            ok(Command.Mode({}))
+          ])
+          yield* node.all(replyTo(member.client))
+          const replies = node.seen.filter(replyTo(member.client)).flatMap((e) => e.replies).slice(-7)
+          const entered = replies[0]
+          assert.deepStrictEqual(entered?._tag === "Entered" ? [entered.secret, entered.operators] : [], [
+            true,
+            [nick("op")]
+          ])
+          assert.deepStrictEqual(replies.slice(1), [
+            { _tag: "NotOperator", room: room("Locked") },
+            { _tag: "NotOperator", room: room("Locked") },
+            { _tag: "Modes", room: room("Locked"), modes: "st" },
+            { _tag: "Failed", error: new NotInRoom({ room: room("nowhere"), missing: true }) },
+            { _tag: "Modes", modes: "i", added: "i" },
+            { _tag: "Modes", modes: "i" }
+          ])
+          // Secret: listed to members only. Invisible: found by a mask only by who shares a room.
+          yield* bp.execute(outsider.client, [
+            ok(Command.ListRooms()),
+            ok(Command.WhoMask({ mask: "mem*" })),
+            ok(Command.Join({ room: room("locked"), alone: false })),
+            ok(Command.ListRooms()),
+            ok(Command.WhoMask({ mask: "mem*" }))
+          ])
+          yield* node.all(replyTo(outsider.client))
+          const seen = node.seen.filter(replyTo(outsider.client)).flatMap((e) => e.replies)
+            .filter((r) => r._tag === "RoomList" || r._tag === "WhoMatched")
+            .map((r) => r._tag === "RoomList" ? r.rooms.map((x) => x.room) : r._tag === "WhoMatched" ? r.members : [])
+          assert.deepStrictEqual(seen, [[], [], [room("Locked")], [nick("member")]])
+          // The operator unlocks: a member sets the topic.
+          yield* bp.execute(op.client, [ok(Command.Mode({ room: room("locked"), remove: "t" }))])
+          yield* node.all(replyTo(op.client))
+          const unlocked = node.seen.filter(replyTo(op.client)).flatMap((e) => e.replies).at(-1)
+          assert.deepStrictEqual(unlocked, { _tag: "Modes", room: room("Locked"), modes: "s", removed: "t" })
+          yield* bp.execute(member.client, [ok(Command.Topic({ room: room("locked"), text: "mine" }))])
+          const set = (yield* node.all(tagged("TopicSet"))).at(-1)!
+          assert.deepStrictEqual([set.nick, set.topic], ["member", "mine"])
         })))
   })
 }

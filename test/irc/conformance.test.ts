@@ -277,3 +277,99 @@ describe("IRC operators (--irc-oper)", () => {
     assert.deepStrictEqual((await client.sync()).map((m) => m.command), ["491"])
   })
 })
+
+describe("modes", () => {
+  it("+t: only the channel's operator sets the topic until it is -t; everyone sees who set it", async () => {
+    const port = await ircPort()
+    const [opNick, memberNick, chan] = [fresh("top"), fresh("tmem"), `#${fresh("lock")}`]
+    const op = await IrcClient.register(port, opNick)
+    const member = await IrcClient.register(port, memberNick)
+    op.send(`JOIN ${chan}`)
+    await op.upTo("366")
+    member.send(`JOIN ${chan}`)
+    await member.upTo("366")
+    await op.upTo("JOIN")
+    member.send(`MODE ${chan} +t`)
+    assert.deepStrictEqual((await member.sync()).map((m) => [m.command, m.params[1]]), [["482", chan]])
+    op.send(`MODE ${chan} +t`)
+    const set = await op.sync()
+    assert.deepStrictEqual(set.map((m) => [m.command, ...m.params]), [["MODE", chan, "+t"]])
+    op.send(`MODE ${chan}`)
+    assert.deepStrictEqual((await op.sync()).map((m) => [m.command, ...m.params.slice(1)]), [["324", chan, "+nt"]])
+    member.send(`TOPIC ${chan} :not yours`)
+    assert.deepStrictEqual((await member.sync()).map((m) => m.command), ["482"])
+    op.send(`MODE ${chan} -t`)
+    await op.sync()
+    member.send(`TOPIC ${chan} :now mine`)
+    const topic = await op.upTo("TOPIC")
+    assert.deepStrictEqual(topic.at(-1)!.params, [chan, "now mine"])
+    op.send(`MODE ${chan} +x`)
+    assert.deepStrictEqual((await op.sync()).map((m) => [m.command, m.params[1]]), [["472", "x"]])
+  })
+
+  it("+s: NAMES shows @ for the channel, and LIST shows it to its members only", async () => {
+    const port = await ircPort()
+    const [opNick, chan] = [fresh("sop"), `#${fresh("secret")}`]
+    const op = await IrcClient.register(port, opNick)
+    const outsider = await IrcClient.register(port, fresh("sout"))
+    op.send(`JOIN ${chan}`)
+    await op.upTo("366")
+    op.send(`MODE ${chan} +s`)
+    await op.upTo("MODE")
+    op.send(`NAMES ${chan}`)
+    const names = await op.upTo("366")
+    assert.deepStrictEqual(names[0]!.params, [opNick, "@", chan, `@${opNick}`])
+    const listed = async (client: IrcClient) => {
+      client.send("LIST")
+      return (await client.upTo("323")).filter((m) => m.command === "322").map((m) => m.params[1])
+    }
+    assert.include(await listed(op), chan)
+    assert.notInclude(await listed(outsider), chan)
+  })
+
+  it("+i: a WHO mask finds an invisible user only for who shares a channel; WHO nick always does", async () => {
+    const port = await ircPort()
+    const stem = fresh("inv")
+    const hidden = await IrcClient.register(port, `${stem}x`)
+    const looker = await IrcClient.register(port, fresh("look"))
+    hidden.send(`MODE ${stem}x +i`)
+    assert.deepStrictEqual((await hidden.sync()).map((m) => [m.command, ...m.params]), [["MODE", `${stem}x`, "+i"]])
+    hidden.send(`MODE ${stem}x`)
+    assert.deepStrictEqual((await hidden.sync()).map((m) => [m.command, m.params[1]]), [["221", "+i"]])
+    looker.send(`WHO ${stem}*`)
+    assert.deepStrictEqual((await looker.upTo("315")).map((m) => m.command), ["315"])
+    looker.send(`WHO ${stem}x`)
+    assert.deepStrictEqual((await looker.upTo("315")).map((m) => m.command), ["352", "315"])
+    const chan = `#${stem}`
+    hidden.send(`JOIN ${chan}`)
+    await hidden.upTo("366")
+    looker.send(`JOIN ${chan}`)
+    await looker.upTo("366")
+    looker.send(`WHO ${stem}*`)
+    assert.deepStrictEqual((await looker.upTo("315")).map((m) => m.command), ["352", "315"])
+    looker.send(`MODE ${stem}x +i`)
+    assert.deepStrictEqual((await looker.sync()).map((m) => m.command), ["502"])
+  })
+})
+
+describe("NAMES of several channels", () => {
+  it("a 353 for each, then one 366 naming them all", async () => {
+    const port = await ircPort()
+    const nick = fresh("multi")
+    const [one, two] = [`#${fresh("mna")}`, `#${fresh("mnb")}`]
+    const client = await IrcClient.register(port, nick)
+    client.send(`JOIN ${one},${two}`)
+    await client.upTo("366")
+    await client.upTo("366")
+    client.send(`NAMES ${one},${two}`)
+    const got = await client.upTo("366")
+    assert.deepStrictEqual(got.map((m) => [m.command, ...m.params.slice(1)]), [
+      ["353", "=", one, `@${nick}`],
+      ["353", "=", two, `@${nick}`],
+      ["366", `${one},${two}`, "End of /NAMES list"]
+    ])
+    // A single channel still ends with its own name.
+    client.send(`NAMES ${one}`)
+    assert.deepStrictEqual((await client.upTo("366")).at(-1)!.params[1], one)
+  })
+})

@@ -12,8 +12,9 @@
  * - `nicks` (hash lower-cased nick → client), `guestfloor`, `c:ID` (hash:
  *   nick, node, rooms as space-separated keys in the order entered, and
  *   `user`, `realname` if the client said them: IRC's `USER`; `away`, its
- *   away message while it is away; `oper` = 1 for an IRC operator).
- * - `rooms` (set of keys with members), `r:KEY` (hash: name, topic), `rm:KEY` (set
+ *   away message while it is away; `oper` = 1 for an IRC operator; `invisible` = 1
+ *   for mode `i`).
+ * - `rooms` (set of keys with members), `r:KEY` (hash: name, topic, modes), `rm:KEY` (set
  *   of members), `ro:KEY` (set: the members who are its operators, IRC's channel
  *   creator), `seq:KEY` (the room's last number; kept when the room
  *   empties, so a number never comes back), `log:KEY` (zset seq → event,
@@ -359,6 +360,15 @@ local function opersField(list)
   if #out == 0 then return '' end
   return ',"opers":[' .. table.concat(out, ',') .. ']'
 end
+local function isOperatorOf(key, id) return redis.call('SISMEMBER', P .. 'ro:' .. key, id) == 1 end
+local function hasMode(key, letter)
+  local modes = redis.call('HGET', P .. 'r:' .. key, 'modes')
+  return modes ~= false and modes ~= nil and string.find(modes, letter, 1, true) ~= nil
+end
+local function secretField(key)
+  if hasMode(key, 's') then return ',"secret":true' end
+  return ''
+end
 handlers.Join = function(cmd)
   local key = string.lower(cmd.room)
   if hasRoom(c, key) then return fail('{"_tag":"AlreadyInRoom","room":' .. str(roomName(key)) .. '}') end
@@ -373,7 +383,8 @@ handlers.Join = function(cmd)
   enterRoom(c, cmd.room, cmd.claim == true)
   local topic = redis.call('HGET', P .. 'r:' .. key, 'topic')
   reply('{"_tag":"Entered","room":' .. str(roomName(key)) .. ',"members":' .. memberNicks(key)
-    .. ',"history":' .. before .. (topic and ',"topic":' .. str(topic) or '') .. operatorsField(key) .. '}')
+    .. ',"history":' .. before .. (topic and ',"topic":' .. str(topic) or '') .. operatorsField(key) .. secretField(key)
+    .. '}')
 end
 handlers.Part = function(cmd)
   local key = string.lower(cmd.room)
@@ -387,7 +398,10 @@ end
 handlers.ListRooms = function()
   local rooms = {}
   for _, key in ipairs(redis.call('SMEMBERS', P .. 'rooms')) do
-    rooms[#rooms + 1] = { name = roomName(key), members = redis.call('SCARD', P .. 'rm:' .. key) }
+    -- A secret room is listed to its members only.
+    if not hasMode(key, 's') or redis.call('SISMEMBER', P .. 'rm:' .. key, c.id) == 1 then
+      rooms[#rooms + 1] = { name = roomName(key), members = redis.call('SCARD', P .. 'rm:' .. key) }
+    end
   end
   table.sort(rooms, function(a, b) return byLower(a.name, b.name) end)
   local out = {}
@@ -405,7 +419,7 @@ handlers.Who = function(cmd)
   if not name then return reply('{"_tag":"WhoList","room":' .. str(cmd.room) .. ',"members":[]' .. full .. '}') end
   if cmd.full ~= true then
     return reply('{"_tag":"WhoList","room":' .. str(name) .. ',"members":' .. memberNicks(key) .. full
-      .. operatorsField(key) .. '}')
+      .. operatorsField(key) .. secretField(key) .. '}')
   end
   -- Each member's info, in the order of the members; null: it said nothing.
   local nicks, infos, away = {}, {}, {}
@@ -417,7 +431,7 @@ handlers.Who = function(cmd)
   end
   reply('{"_tag":"WhoList","room":' .. str(name) .. ',"members":[' .. table.concat(nicks, ',') .. ']' .. full
     .. ',"infos":[' .. table.concat(infos, ',') .. '],"away":[' .. table.concat(away, ',') .. ']'
-    .. operatorsField(key) .. opersField(list) .. '}')
+    .. operatorsField(key) .. opersField(list) .. secretField(key) .. '}')
 end
 handlers.Whisper = function(cmd)
   local to = redis.call('HGET', P .. 'nicks', string.lower(cmd.to))
@@ -440,6 +454,60 @@ handlers.Away = function(cmd)
 end
 handlers.Lusers = function() reply('{"_tag":"Counts","users":' .. users() .. '}') end
 local MAXWHO = ${maxWhoMatches}
+-- Sorted letters: \`modes\` with \`add\` and without \`remove\`, keeping only \`allowed\` ones.
+local function changeModes(modes, add, remove, allowed)
+  local set, out = {}, {}
+  for ch in string.gmatch(modes .. add, '.') do
+    if string.find(allowed, ch, 1, true) and not string.find(remove, ch, 1, true) then set[ch] = true end
+  end
+  for ch in pairs(set) do out[#out + 1] = ch end
+  table.sort(out)
+  return table.concat(out)
+end
+-- \`,"added":..,"removed":..\` from \`before\` to \`after\`, each left out when empty.
+local function modeChange(before, after)
+  local added, removed = {}, {}
+  for ch in string.gmatch(after, '.') do
+    if not string.find(before, ch, 1, true) then added[#added + 1] = ch end
+  end
+  for ch in string.gmatch(before, '.') do
+    if not string.find(after, ch, 1, true) then removed[#removed + 1] = ch end
+  end
+  local out = ''
+  if #added > 0 then out = out .. ',"added":' .. str(table.concat(added)) end
+  if #removed > 0 then out = out .. ',"removed":' .. str(table.concat(removed)) end
+  return out
+end
+handlers.Mode = function(cmd)
+  local add, remove = cmd.add or '', cmd.remove or ''
+  if cmd.room == nil then
+    -- The client's own: \`i\`.
+    local before = ''
+    if redis.call('HEXISTS', P .. 'c:' .. c.id, 'invisible') == 1 then before = 'i' end
+    local after = changeModes(before, add, remove, 'i')
+    if after == 'i' then
+      redis.call('HSET', P .. 'c:' .. c.id, 'invisible', '1')
+    else
+      redis.call('HDEL', P .. 'c:' .. c.id, 'invisible')
+    end
+    return reply('{"_tag":"Modes","modes":' .. str(after) .. modeChange(before, after) .. '}')
+  end
+  local key = string.lower(cmd.room)
+  local name = roomName(key)
+  if not name then return fail('{"_tag":"NotInRoom","room":' .. str(cmd.room) .. ',"missing":true}') end
+  local before = redis.call('HGET', P .. 'r:' .. key, 'modes') or ''
+  if cmd.add == nil and cmd.remove == nil then
+    return reply('{"_tag":"Modes","room":' .. str(name) .. ',"modes":' .. str(before) .. '}')
+  end
+  if not isOperatorOf(key, c.id) then return reply('{"_tag":"NotOperator","room":' .. str(name) .. '}') end
+  local after = changeModes(before, add, remove, 'st')
+  if after == '' then
+    redis.call('HDEL', P .. 'r:' .. key, 'modes')
+  else
+    redis.call('HSET', P .. 'r:' .. key, 'modes', after)
+  end
+  reply('{"_tag":"Modes","room":' .. str(name) .. ',"modes":' .. str(after) .. modeChange(before, after) .. '}')
+end
 handlers.Oper = function()
   redis.call('HSET', P .. 'c:' .. c.id, 'oper', '1')
   reply('{"_tag":"OperUp"}')
@@ -461,9 +529,16 @@ handlers.WhoMask = function(cmd)
   local found = {}
   local all = redis.call('HGETALL', P .. 'nicks')
   for i = 1, #all, 2 do
+    local id = all[i + 1]
     if string.match(all[i], pattern) then
-      local nick = redis.call('HGET', P .. 'c:' .. all[i + 1], 'nick')
-      if nick then found[#found + 1] = { id = all[i + 1], nick = nick } end
+      local other = getClient(id)
+      -- An invisible client is found only by itself and by who shares a room with it.
+      local visible = other ~= nil
+      if visible and id ~= c.id and redis.call('HEXISTS', P .. 'c:' .. id, 'invisible') == 1 then
+        visible = false
+        for _, k in ipairs(other.rooms) do if hasRoom(c, k) then visible = true end end
+      end
+      if visible then found[#found + 1] = { id = id, nick = other.nick } end
     end
   end
   table.sort(found, function(a, b) return byLower(a.nick, b.nick) end)
@@ -509,6 +584,9 @@ handlers.Topic = function(cmd)
     return reply('{"_tag":"Topic","room":' .. str(name) .. (topic and ',"topic":' .. str(topic) or '') .. '}')
   end
   if not hasRoom(c, key) then return fail(notInRoom(cmd.room)) end
+  if hasMode(key, 't') and not isOperatorOf(key, c.id) then
+    return reply('{"_tag":"NotOperator","room":' .. str(name) .. '}')
+  end
   -- Set by a member; '' clears it. The room's order has it, with its members.
   if cmd.text == '' then
     redis.call('HDEL', P .. 'r:' .. key, 'topic')

@@ -139,7 +139,8 @@ export const make = (serverName: string) => {
     `CHANNELLEN=${maxRoomLength + 1}`,
     "PREFIX=(ov)@+",
     "CHANLIMIT=#:",
-    "CHANMODES=,,,",
+    // Type D (flags): `n` (always), `s` secret, `t` topic set by operators only.
+    "CHANMODES=,,,nst",
     "NETWORK=chat",
     "TARGMAX=JOIN:,PART:,NAMES:,LIST:,WHOIS:1,PRIVMSG:4,NOTICE:4",
     "AWAYLEN=200",
@@ -169,7 +170,7 @@ export const make = (serverName: string) => {
     numericText(nick, "001", `Welcome to the chat IRC network ${userSource(nick)}`),
     numericText(nick, "002", `Your host is ${serverName}, running version ${version}`),
     numericText(nick, "003", "This server was created today"),
-    numeric(nick, "004", serverName, version, "i", "n"),
+    numeric(nick, "004", serverName, version, "i", "nst"),
     // At most 13 tokens a line, so that a line has at most 15 parameters (RFC 1459's limit).
     ...chunks(isupport, 13).map((tokens) => numericText(nick, "005", ...tokens, "are supported by this server")),
     ...(users === undefined ? [] : lusers(nick, users)),
@@ -187,9 +188,12 @@ export const make = (serverName: string) => {
     nick: string,
     room: RoomName,
     nicks: ReadonlyArray<Nick>,
-    operators: ReadonlyArray<Nick> | undefined
+    operators: ReadonlyArray<Nick> | undefined,
+    secret: boolean
   ): ReadonlyArray<string> => {
     const members = prefixed(nicks, operators)
+    // `=` public, `@` secret (mode `s`).
+    const symbol = secret ? "@" : "="
     const out: Array<string> = []
     const head = `:${serverName} 353 ${nick} = ${channel(room)} :`
     // Names in lines that fit 512 bytes.
@@ -197,14 +201,14 @@ export const make = (serverName: string) => {
     let size = byteLength(head) + 2
     for (const member of members) {
       if (current.length > 0 && size + member.length + 1 > 512) {
-        out.push(numericText(nick, "353", "=", channel(room), current.join(" ")))
+        out.push(numericText(nick, "353", symbol, channel(room), current.join(" ")))
         current = []
         size = byteLength(head) + 2
       }
       current.push(member)
       size += member.length + 1
     }
-    if (current.length > 0) out.push(numericText(nick, "353", "=", channel(room), current.join(" ")))
+    if (current.length > 0) out.push(numericText(nick, "353", symbol, channel(room), current.join(" ")))
     out.push(numericText(nick, "366", channel(room), "End of /NAMES list"))
     return out
   }
@@ -333,7 +337,7 @@ export const make = (serverName: string) => {
       case "Entered":
         out.push(line(userSource(nick), "JOIN", [channel(reply.room)]))
         if (reply.topic !== undefined) out.push(numericText(nick, "332", channel(reply.room), reply.topic))
-        out.push(...names(nick, reply.room, reply.members, reply.operators))
+        out.push(...names(nick, reply.room, reply.members, reply.operators, reply.secret === true))
         return
       case "Parted":
         out.push(
@@ -357,7 +361,7 @@ export const make = (serverName: string) => {
         out.push(
           ...(reply.full === true
             ? whoLines(nick, reply.room, reply.members, reply.infos, reply.away, reply.operators, reply.opers)
-            : names(nick, reply.room, reply.members, reply.operators))
+            : names(nick, reply.room, reply.members, reply.operators, reply.secret === true))
         )
         return
       case "Bye":
@@ -457,6 +461,23 @@ export const make = (serverName: string) => {
       case "OperUp":
         out.push(numericText(nick, "381", "You are now an IRC operator"))
         return
+      case "Modes": {
+        const target = reply.room === undefined ? nick : channel(reply.room)
+        if (reply.added !== undefined || reply.removed !== undefined) {
+          const change = (reply.added === undefined ? "" : `+${reply.added}`) +
+            (reply.removed === undefined ? "" : `-${reply.removed}`)
+          out.push(line(userSource(nick), "MODE", [target, change], reply.room === undefined))
+        } else if (reply.room === undefined) {
+          out.push(numeric(nick, "221", `+${reply.modes}`))
+        } else {
+          // `n` always: only members speak in a room.
+          out.push(numeric(nick, "324", target, `+n${reply.modes}`))
+        }
+        return
+      }
+      case "NotOperator":
+        out.push(numericText(nick, "482", channel(reply.room), "You're not channel operator"))
+        return
       default:
         // Every reply is rendered: a new one fails the type check here.
         return absurd(reply)
@@ -496,9 +517,6 @@ export const make = (serverName: string) => {
         return names === -1 ? l : l.slice(0, names + 2) + l.slice(names + 2).split(" ").map(withPrefix).join(" ")
       }).join("\r\n")
       : text
-
-  /** Whether `text` has a line that is numeric `code` from this server. */
-  const hasNumeric = (text: string, code: string): boolean => text.includes(`:${serverName} ${code} `)
 
   /** Each line of `text` that is numeric `code`, through `change` (undefined: the line goes). */
   const eachNumeric = (text: string, code: string, change: (params: ReadonlyArray<string>) => string | undefined) => {
@@ -552,6 +570,35 @@ export const make = (serverName: string) => {
       (params) => keep(params[1] ?? "", Number(params[2])) ? line(serverName, "322", [...params], true) : undefined
     )
 
+  /**
+   * The end of a `NAMES` answer (366) for a query of several channels: dropped
+   * (`channels` undefined) but for the last one, which names them all, as
+   * clients expect one end for one query.
+   */
+  const endOfNames = (text: string, channels: string | undefined): Rendered =>
+    eachNumeric(
+      text,
+      "366",
+      (params) =>
+        channels === undefined
+          ? undefined
+          : line(serverName, "366", [params[0] ?? "*", channels, "End of /NAMES list"], true)
+    )
+
+  /**
+   * What one line (without CR LF) is, for a session following the answers to
+   * its queries: the end of a `WHO` (315), of a `LIST` (323), of a `NAMES`
+   * (366), or a `JOIN` (whose own list of names ends with a 366 too).
+   */
+  const lineKind = (l: string): "315" | "323" | "366" | "JOIN" | undefined => {
+    if (l.startsWith(`:${serverName} `)) {
+      const code = l.slice(serverName.length + 2, serverName.length + 5)
+      return code === "315" || code === "323" || code === "366" ? code : undefined
+    }
+    // A user's own JOIN: `:nick!user@host JOIN #room`, the only line of a join's answer before its names.
+    return / JOIN #[^ ]*$/.test(l) && !l.includes(" :") ? "JOIN" : undefined
+  }
+
   /** Answer to a `PING`. */
   const pong = (token: string): string => line(serverName, "PONG", [serverName, token], true)
 
@@ -571,9 +618,10 @@ export const make = (serverName: string) => {
     isupport,
     pong,
     userhostInNames,
-    hasNumeric,
     whox,
-    filterList
+    filterList,
+    endOfNames,
+    lineKind
   } as const
 }
 

@@ -85,9 +85,14 @@ const maxUserLength = 10
  */
 const maxPending = 32
 
-/** A reshaping of the hub's answer to one command, once its last line (`end`) arrives. */
+/**
+ * A reshaping of the hub's answer to one command: the answer's lines, up to
+ * and with the line that ends it (`end`), go through `apply`. The hub may
+ * answer several commands in one write, so answers are told apart by their
+ * ends, in the order the commands went out.
+ */
 interface Pending {
-  readonly end: "315" | "323"
+  readonly end: "315" | "323" | "366"
   readonly apply: (text: string) => Rendered
 }
 
@@ -112,6 +117,23 @@ const listFilter = (param: string): (channel: string, users: number) => boolean 
     users > more && users < fewer &&
     (wanted.length === 0 || wanted.some((m) => matches(m, channel))) &&
     !unwanted.some((m) => matches(m, channel))
+}
+
+/**
+ * A mode change (`+t-s`, `+i`) as letters added and removed; the first letter
+ * not in `known` (a string) when there is one.
+ */
+const modeLetters = (change: string, known: string): { add: string; remove: string } | string => {
+  let adding = true
+  let add = ""
+  let remove = ""
+  for (const letter of change) {
+    if (letter === "+" || letter === "-") adding = letter === "+"
+    else if (!known.includes(letter)) return letter
+    else if (adding) add += letter
+    else remove += letter
+  }
+  return { add, remove }
 }
 
 /** Commands allowed before registration. */
@@ -281,11 +303,62 @@ export const make = (words: IrcWords, options: SessionOptions = {}): ProtocolSes
     return step
   }
 
+  /**
+   * `text` with each awaited answer in it reshaped. A `JOIN`'s list of names
+   * ends with a 366 too: that one ends no `NAMES` query.
+   */
+  const reshape = (text: string): Rendered | undefined => {
+    if (pending.length === 0) return undefined
+    const out: Array<string> = []
+    let count = 0
+    let segment = ""
+    let joinOpen = false
+    const lines = text.split("\r\n")
+    lines.pop()
+    for (const l of lines) {
+      segment += `${l}\r\n`
+      const kind = words.lineKind(l)
+      if (kind === "JOIN") joinOpen = true
+      if (kind === "366" && joinOpen) {
+        joinOpen = false
+        continue
+      }
+      const head = pending[0]
+      if (head !== undefined && kind === head.end) {
+        pending.shift()
+        const done = head.apply(segment)
+        out.push(done.text)
+        count += done.count
+        segment = ""
+      }
+    }
+    if (segment !== "") {
+      out.push(segment)
+      count += segment.split("\r\n").length - 1
+    }
+    return { text: out.join(""), count }
+  }
+
+  /** `NAMES` of several channels: one end (366) naming them all, after the last. */
+  const namesOfSeveral = (param: string): Array<Step> => {
+    const rooms = targets(param).map(channelName).filter(Either.isRight).map((r) => r.right)
+    if (rooms.length === 0) return [local(numeric("366", param, "End of /NAMES list"))]
+    return rooms.map((room, i) =>
+      reshaped(
+        command(Command.Who({ room, full: false })),
+        "366",
+        (text) => words.endOfNames(text, i === rooms.length - 1 ? param : undefined),
+        "NAMES"
+      )
+    )
+  }
+
   /** Per room: `NAMES`, `WHO` (`full`); `WHO target %fields,token` is WHOX. */
   const whoOrNames = (params: ReadonlyArray<string>, full: boolean): Array<Step> => {
     const end = full ? "315" : "366"
     const endText = full ? "End of /WHO list" : "End of /NAMES list"
     if (params.length === 0 || params[0] === "") return [local(numeric(end, "*", endText))]
+    if (!full && targets(params[0]!).length > 1) return namesOfSeveral(params[0]!)
     const whox = full && params[1]?.startsWith("%") === true ? params[1].slice(1).split(",") : undefined
     // The token goes back as it came: at most 3 digits, as WHOX allows.
     const token = whox?.[1] !== undefined && /^\d{1,3}$/.test(whox[1]) ? whox[1] : "0"
@@ -314,21 +387,34 @@ export const make = (words: IrcWords, options: SessionOptions = {}): ProtocolSes
   const mode = (params: ReadonlyArray<string>): Array<Step> => {
     const target = params[0]
     if (target === undefined || target === "") return [needMoreParams("MODE")]
+    const change = params[1]
     if (target.startsWith("#")) {
-      const change = params[1]
-      if (change === undefined) return [local(numeric("324", target, "+n"))]
-      // List queries (`MODE #room b`) are empty lists; changes need an operator, and there are none.
-      if (/^[+-]?[beI]+$/.test(change) && params.length === 2) {
-        const list = change.replace(/^[+-]/, "")[0]
-        const endCode = list === "b" ? "368" : list === "e" ? "349" : "347"
-        return [local(numeric(endCode, target, "End of channel list"))]
-      }
-      return [local(numeric("482", target, "You're not channel operator"))]
+      return Either.match(channelName(target), {
+        onLeft: (error) => [failed(error)],
+        onRight: (room) => {
+          if (change === undefined) return [command(Command.Mode({ room }))]
+          // List queries (`MODE #room b`) are empty lists: the chat keeps no bans, exceptions or invitations.
+          if (/^[+-]?[beI]+$/.test(change) && params.length === 2) {
+            const list = change.replace(/^[+-]/, "")[0]
+            const endCode = list === "b" ? "368" : list === "e" ? "349" : "347"
+            return [local(numeric(endCode, target, "End of channel list"))]
+          }
+          const parsed = modeLetters(change, "nst")
+          if (typeof parsed === "string") return [local(numeric("472", parsed, "is unknown mode char to me"))]
+          // `n` is always on: only members speak in a room.
+          const add = parsed.add.replace("n", "")
+          const remove = parsed.remove.replace("n", "")
+          return [command(Command.Mode({ room, add, remove }))]
+        }
+      })
     }
     if (target.toLowerCase() !== me().toLowerCase()) {
       return [local(numeric("502", "Cannot change mode for other users"))]
     }
-    return [local(numeric("221", "+"))]
+    if (change === undefined) return [command(Command.Mode({}))]
+    const parsed = modeLetters(change, "i")
+    if (typeof parsed === "string") return [local(numeric("501", "Unknown MODE flag"))]
+    return [command(Command.Mode({ add: parsed.add, remove: parsed.remove }))]
   }
 
   const topic = (params: ReadonlyArray<string>): Array<Step> => {
@@ -458,10 +544,8 @@ export const make = (words: IrcWords, options: SessionOptions = {}): ProtocolSes
       write: (text, count, canWait) => {
         if (text === last && words.isRepeatedPerRoom(text)) return
         last = text
-        const head = pending[0]
-        if (head !== undefined && words.hasNumeric(text, head.end)) {
-          pending.shift()
-          const reshapedText = head.apply(text)
+        const reshapedText = reshape(text)
+        if (reshapedText !== undefined) {
           text = reshapedText.text
           count = reshapedText.count
         }

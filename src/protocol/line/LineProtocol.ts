@@ -348,6 +348,8 @@ const replyLines = (reply: Reply, out: Array<Line>): void => {
       return
     case "WhoMatched":
     case "OperUp":
+    case "Modes":
+    case "NotOperator":
       // Answers to IRC's commands only (`WHO mask`, `OPER`): the line protocol never asks.
       return
   }

@@ -249,6 +249,8 @@ export const replyMessage = (reply: Reply): ServerMessage | undefined => {
     case "AwaySet":
     case "WhoMatched":
     case "OperUp":
+    case "Modes":
+    case "NotOperator":
       return undefined
   }
 }

@@ -58,6 +58,7 @@ const outcomeOf = (line: string): Outcome =>
         case "Away":
         case "Oper":
         case "WhoMask":
+        case "Mode":
           // Other protocols' commands (IRC's PING, WHOIS, LUSERS): never the line parser's.
           return ["Unexpected", command._tag]
       }
