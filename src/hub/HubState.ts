@@ -649,13 +649,14 @@ const whois = (
   const reply: Reply = Option.match(target, {
     onNone: () => ({ _tag: "WhoisInfo", nick, rooms: undefined, brief }),
     onSome: (found) => {
-      const operatorOf = found.rooms.map((key) => roomAt(state, key))
-        .filter((room) => Room.isOperator(room, found.id))
-        .map((room) => room.name)
+      // A secret room is shown only to its members.
+      const shown = found.rooms.map((key) => roomAt(state, key))
+        .filter((room) => !isSecret(room) || HashSet.has(room.members, client.id))
+      const operatorOf = shown.filter((room) => Room.isOperator(room, found.id)).map((room) => room.name)
       return {
         _tag: "WhoisInfo",
         nick: found.nick,
-        rooms: found.rooms.map((key) => roomAt(state, key).name),
+        rooms: shown.map((room) => room.name),
         info: found.info,
         ...(found.away === undefined ? {} : { away: found.away }),
         brief,

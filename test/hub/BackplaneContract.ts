@@ -704,15 +704,25 @@ export const backplaneContract = (name: string, make: MakeBackplane): void => {
           yield* bp.execute(outsider.client, [
             ok(Command.ListRooms()),
             ok(Command.WhoMask({ mask: "mem*" })),
+            ok(Command.Whois({ nick: "member" })),
             ok(Command.Join({ room: room("locked"), alone: false })),
             ok(Command.ListRooms()),
-            ok(Command.WhoMask({ mask: "mem*" }))
+            ok(Command.WhoMask({ mask: "mem*" })),
+            ok(Command.Whois({ nick: "member" }))
           ])
           yield* node.all(replyTo(outsider.client))
           const seen = node.seen.filter(replyTo(outsider.client)).flatMap((e) => e.replies)
-            .filter((r) => r._tag === "RoomList" || r._tag === "WhoMatched")
-            .map((r) => r._tag === "RoomList" ? r.rooms.map((x) => x.room) : r._tag === "WhoMatched" ? r.members : [])
-          assert.deepStrictEqual(seen, [[], [], [room("Locked")], [nick("member")]])
+            .filter((r) => r._tag === "RoomList" || r._tag === "WhoMatched" || r._tag === "WhoisInfo")
+            .map((r) =>
+              r._tag === "RoomList"
+                ? r.rooms.map((x) => x.room)
+                : r._tag === "WhoMatched"
+                ? r.members
+                : r._tag === "WhoisInfo"
+                ? r.rooms
+                : []
+            )
+          assert.deepStrictEqual(seen, [[], [], [], [room("Locked")], [nick("member")], [room("Locked")]])
           // The operator unlocks: a member sets the topic.
           yield* bp.execute(op.client, [ok(Command.Mode({ room: room("locked"), remove: "t" }))])
           yield* node.all(replyTo(op.client))

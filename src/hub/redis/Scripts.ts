@@ -562,9 +562,12 @@ handlers.Whois = function(cmd)
   -- No such nick: \`rooms\` left out (undefined).
   if not found then return reply('{"_tag":"WhoisInfo","nick":' .. str(cmd.nick) .. brief .. '}') end
   local rooms, ops = {}, {}
-  for i, key in ipairs(found.rooms) do
-    rooms[i] = str(roomName(key))
-    if redis.call('SISMEMBER', P .. 'ro:' .. key, id) == 1 then ops[#ops + 1] = rooms[i] end
+  for _, key in ipairs(found.rooms) do
+    -- A secret room is shown only to its members.
+    if not hasMode(key, 's') or redis.call('SISMEMBER', P .. 'rm:' .. key, c.id) == 1 then
+      rooms[#rooms + 1] = str(roomName(key))
+      if redis.call('SISMEMBER', P .. 'ro:' .. key, id) == 1 then ops[#ops + 1] = rooms[#rooms] end
+    end
   end
   local info = infoOf(id)
   local away = redis.call('HGET', P .. 'c:' .. id, 'away')

@@ -313,14 +313,24 @@ export const make = (words: IrcWords, options: SessionOptions = {}): ProtocolSes
     let count = 0
     let segment = ""
     let joinOpen = false
+    // Lines that answer no awaited query go out as they are.
+    const asIs = () => {
+      out.push(segment)
+      count += segment.split("\r\n").length - 1
+      segment = ""
+    }
     const lines = text.split("\r\n")
     lines.pop()
     for (const l of lines) {
-      segment += `${l}\r\n`
       const kind = words.lineKind(l)
-      if (kind === "JOIN") joinOpen = true
+      if (kind === "JOIN") {
+        asIs()
+        joinOpen = true
+      }
+      segment += `${l}\r\n`
       if (kind === "366" && joinOpen) {
         joinOpen = false
+        asIs()
         continue
       }
       const head = pending[0]
@@ -332,10 +342,7 @@ export const make = (words: IrcWords, options: SessionOptions = {}): ProtocolSes
         segment = ""
       }
     }
-    if (segment !== "") {
-      out.push(segment)
-      count += segment.split("\r\n").length - 1
-    }
+    asIs()
     return { text: out.join(""), count }
   }
 
