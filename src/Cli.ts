@@ -240,7 +240,8 @@ const serve = Command.make("serve", serveOptions, (options) =>
       : yield* Config.option(Config.string("CHAT_IRC_OPER"))
     const irc = IrcProtocol.make({
       serverName: options.ircName,
-      password: Option.getOrUndefined(ircPassword),
+      // An empty password (`CHAT_IRC_PASSWORD=`) is none: no client could give it.
+      password: Option.getOrUndefined(Option.filter(ircPassword, (p) => p !== "")),
       oper: Option.getOrUndefined(Option.flatMap(ircOper, operCredentials))
     })
 

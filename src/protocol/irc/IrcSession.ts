@@ -1,9 +1,12 @@
 /**
  * One IRC client's side of the conversation: registration (`CAP`, `NICK`,
  * `USER`) before it joins the chat, then each command it sends as a chat
- * command for the hub or, when nothing shared is involved (`MODE`, `MOTD`,
- * `AWAY`...), a local answer. Per connection and mutable: the
- * connection owns it and calls it from one fiber.
+ * command for the hub or, when nothing shared is involved (`CAP`, `MOTD`,
+ * `OPER`'s check...), a local answer. Some answers are reshaped on their way
+ * to the client, from what the hub sends (`WHO %fields` as WHOX, `LIST`
+ * filters, one end for `NAMES #a,#b`): the hub's answers come in the order
+ * the commands went out. Per connection and mutable: the connection owns it
+ * and calls it from one fiber.
  */
 import { Duration, Either, Option } from "effect"
 import type { Input } from "../../domain/Command.js"
