@@ -116,13 +116,18 @@ const byLowerCase = (a: string, b: string): number => {
   return x < y ? -1 : x > y ? 1 : 0
 }
 
-/** The room's operators, sorted as members are; undefined: none (so replies leave the field out). */
+/**
+ * The room's operators, sorted as members are; undefined: none (so replies
+ * leave the field out). Reads the operators only (a few), not every member.
+ */
 const operatorNicks = (state: HubState, room: Room.Room): Array<Nick> | undefined => {
-  const nicks = memberNicks(state, room).filter((nick) => {
-    const id = HashMap.get(state.nicks, keyOf(nick))
-    return Option.isSome(id) && Room.isOperator(room, id.value)
-  })
-  return nicks.length === 0 ? undefined : nicks
+  if (room.operators === undefined) return undefined
+  const nicks: Array<Nick> = []
+  for (const id of room.operators) {
+    const member = HashMap.get(state.clients, id)
+    if (Option.isSome(member)) nicks.push(member.value.nick)
+  }
+  return nicks.length === 0 ? undefined : nicks.sort(byLowerCase)
 }
 
 /** The room a command without a room is about: the client's only one. */

@@ -168,13 +168,17 @@ local function memberNicks(key)
   return '[' .. table.concat(out, ',') .. ']'
 end
 -- \`,"operators":[...]\` for a reply about the room, sorted as members are; '' when it has none.
+-- Reads the operators only (a few), not every member.
 local function operatorsField(key)
-  if redis.call('SCARD', P .. 'ro:' .. key) == 0 then return '' end
-  local out = {}
-  for _, m in ipairs(members(key)) do
-    if redis.call('SISMEMBER', P .. 'ro:' .. key, m.id) == 1 then out[#out + 1] = str(m.nick) end
+  local nicks = {}
+  for _, id in ipairs(redis.call('SMEMBERS', P .. 'ro:' .. key)) do
+    local nick = redis.call('HGET', P .. 'c:' .. id, 'nick')
+    if nick then nicks[#nicks + 1] = nick end
   end
-  if #out == 0 then return '' end
+  if #nicks == 0 then return '' end
+  table.sort(nicks, byLower)
+  local out = {}
+  for i, nick in ipairs(nicks) do out[i] = str(nick) end
   return ',"operators":[' .. table.concat(out, ',') .. ']'
 end
 
