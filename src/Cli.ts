@@ -130,6 +130,22 @@ const serveOptions = {
     Options.withDefault("chat.irc"),
     Options.withDescription("The server's name that IRC clients see in its replies.")
   ),
+  ircPassword: Options.text("irc-password").pipe(
+    Options.optional,
+    Options.withDescription(
+      "IRC clients must give this server password (PASS) to register (or set CHAT_IRC_PASSWORD, kept out of ps)."
+    )
+  ),
+  ircOper: Options.text("irc-oper").pipe(
+    Options.optional,
+    Options.filterMap(
+      (o) => Option.isNone(o) || /^[^:\s]+:\S+$/.test(o.value) ? Option.some(o) : Option.none(),
+      "--irc-oper must be NAME:PASSWORD"
+    ),
+    Options.withDescription(
+      "IRC's OPER NAME PASSWORD makes a client an IRC operator (* in WHO, 313 in WHOIS); or set CHAT_IRC_OPER."
+    )
+  ),
   verbose: Options.boolean("verbose").pipe(
     Options.withAlias("v"),
     Options.withDescription("Log every connection (debug level).")
@@ -201,6 +217,14 @@ const portRange = (option: string, port: number): Effect.Effect<number, ServerCo
     ? Effect.succeed(port)
     : Effect.fail(new ServerConfig.InvalidConfig({ option, message: `must be from 0 to 65535, got ${port}` }))
 
+/** `NAME:PASSWORD` (the password may hold `:`), as `--irc-oper` and `CHAT_IRC_OPER` give it. */
+const operCredentials = (text: string): Option.Option<{ readonly name: string; readonly password: string }> => {
+  const colon = text.indexOf(":")
+  return colon <= 0 || colon === text.length - 1
+    ? Option.none()
+    : Option.some({ name: text.slice(0, colon), password: text.slice(colon + 1) })
+}
+
 const serve = Command.make("serve", serveOptions, (options) =>
   Effect.gen(function*() {
     const config = yield* ServerConfig.make(options)
@@ -208,7 +232,18 @@ const serve = Command.make("serve", serveOptions, (options) =>
     const listenFailed = (port: number) => (cause: SocketServer.SocketServerError) =>
       new ListenFailed({ address: addressOf(port), cause })
     const url = Option.isSome(options.redis) ? options.redis : yield* Config.option(Config.string("CHAT_REDIS"))
-    const irc = IrcProtocol.make({ serverName: options.ircName })
+    const ircPassword = Option.isSome(options.ircPassword)
+      ? options.ircPassword
+      : yield* Config.option(Config.string("CHAT_IRC_PASSWORD"))
+    const ircOper = Option.isSome(options.ircOper)
+      ? options.ircOper
+      : yield* Config.option(Config.string("CHAT_IRC_OPER"))
+    const irc = IrcProtocol.make({
+      serverName: options.ircName,
+      // An empty password (`CHAT_IRC_PASSWORD=`) is none: no client could give it.
+      password: Option.getOrUndefined(Option.filter(ircPassword, (p) => p !== "")),
+      oper: Option.getOrUndefined(Option.flatMap(ircOper, operCredentials))
+    })
 
     // The line protocol first (`listening on`), then every other listener asked for, on the same node.
     const line = ChatTcp.layerWith({ host: options.host, port: options.port }, config).pipe(

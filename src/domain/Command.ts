@@ -19,7 +19,12 @@ export type Command = Data.TaggedEnum<{
   Act: { readonly text: string; readonly room?: RoomName | undefined }
   Rename: { readonly nick: Nick }
   /** Enter `room`; `alone`: leave every other room first (the line protocol's one room at a time). */
-  Join: { readonly room: RoomName; readonly alone: boolean }
+  Join: {
+    readonly room: RoomName
+    readonly alone: boolean
+    /** The client becomes the operator of the room if it creates it (IRC's channel creator, shown `@nick`). */
+    readonly claim?: boolean | undefined
+  }
   /** Leave one room. */
   Part: { readonly room: RoomName; readonly message: string | undefined }
   ListRooms: {}
@@ -39,6 +44,20 @@ export type Command = Data.TaggedEnum<{
   Away: { readonly message: string | undefined }
   /** How many clients and rooms the chat has (IRC's `LUSERS`). */
   Lusers: {}
+  /** The client is an IRC operator from now on: its session checked its credentials (IRC's `OPER`). */
+  Oper: {}
+  /** Everyone whose nick matches `mask` (`*` any run, `?` any one character; IRC's `WHO coolni*`). */
+  WhoMask: { readonly mask: string }
+  /**
+   * Modes (IRC's `MODE`), asked for (`add` and `remove` undefined) or changed: a room's (`t`: only its
+   * operators set the topic; `s`: secret, listed to its members only), changed by its operators; or,
+   * without `room`, the client's own (`i`: invisible, found by a `WhoMask` only by who shares a room).
+   */
+  Mode: {
+    readonly room?: RoomName | undefined
+    readonly add?: string | undefined
+    readonly remove?: string | undefined
+  }
 }>
 export const Command = Data.taggedEnum<Command>()
 

@@ -128,7 +128,9 @@ export class NoSuchNick extends Schema.TaggedError<NoSuchNick>()("NoSuchNick", {
 export class AlreadyInRoom extends Schema.TaggedError<AlreadyInRoom>()("AlreadyInRoom", { room: RoomNameSchema }) {}
 /** Speaking or leaving where you are not; `room` undefined: you are in no room at all (or, speaking, in several). */
 export class NotInRoom extends Schema.TaggedError<NotInRoom>()("NotInRoom", {
-  room: Schema.UndefinedOr(RoomNameSchema)
+  room: Schema.UndefinedOr(RoomNameSchema),
+  /** The room does not exist at all (IRC tells `403` rather than `442`). */
+  missing: Schema.optional(Schema.Boolean)
 }) {}
 /** The chat could not take the line (in a cluster: Redis unreachable); it was not delivered. */
 export class NotDelivered extends Schema.TaggedError<NotDelivered>()("NotDelivered", {}) {}

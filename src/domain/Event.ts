@@ -99,7 +99,11 @@ export const Reply = Schema.Union(
     topic: Schema.optional(Schema.String),
     room: RoomNameSchema,
     members: Schema.Array(NickSchema),
-    history: Schema.Array(Spoken)
+    history: Schema.Array(Spoken),
+    /** The members who are the room's operators (see `Join`'s `claim`), sorted; absent: none. */
+    operators: Schema.optional(Schema.Array(NickSchema)),
+    /** The room is secret (mode `s`); absent: not. */
+    secret: Schema.optional(Schema.Boolean)
   }),
   /** The client left a room on its own (IRC's `PART`). */
   Schema.TaggedStruct("Parted", { room: RoomNameSchema, message: Schema.UndefinedOr(Schema.String) }),
@@ -115,8 +119,37 @@ export const Reply = Schema.Union(
     /** With `full`: whether each member is away. */
     away: Schema.optional(Schema.Array(Schema.Boolean)),
     /** With `full`: what each member (in the order of `members`) said of itself, if anything. */
-    infos: Schema.optional(Schema.Array(infoOrNone))
+    infos: Schema.optional(Schema.Array(infoOrNone)),
+    /** The members who are the room's operators, sorted; absent: none. */
+    operators: Schema.optional(Schema.Array(NickSchema)),
+    /** With `full`: the members who are IRC operators (`Oper`); absent: none. */
+    opers: Schema.optional(Schema.Array(NickSchema)),
+    /** The room is secret (mode `s`); absent: not. */
+    secret: Schema.optional(Schema.Boolean)
   }),
+  /** Answer to `WhoMask`: the clients whose nick matches, sorted, at most `maxWhoMatches`, as `WhoList` with `full`. */
+  Schema.TaggedStruct("WhoMatched", {
+    mask: Schema.String,
+    members: Schema.Array(NickSchema),
+    away: Schema.Array(Schema.Boolean),
+    infos: Schema.Array(infoOrNone),
+    /** The members who are IRC operators; absent: none. */
+    opers: Schema.optional(Schema.Array(NickSchema))
+  }),
+  /** Answer to `Oper`: the client is now an IRC operator. */
+  Schema.TaggedStruct("OperUp", {}),
+  /**
+   * Answer to `Mode`: the modes of `room` (or, without it, the client's own) as letters, sorted;
+   * `added` and `removed`: what this command changed, when it changed something.
+   */
+  Schema.TaggedStruct("Modes", {
+    room: Schema.optional(RoomNameSchema),
+    modes: Schema.String,
+    added: Schema.optional(Schema.String),
+    removed: Schema.optional(Schema.String)
+  }),
+  /** Refused: only the room's operators may do that (change its modes; set the topic of a `t` room). */
+  Schema.TaggedStruct("NotOperator", { room: RoomNameSchema }),
   /** Answer to quitting. */
   Schema.TaggedStruct("Bye", {}),
   /** The protocol's list of commands. */
@@ -150,7 +183,11 @@ export const Reply = Schema.Union(
     /** Its away message, if it is away. */
     away: Schema.optional(Schema.String),
     /** As the `Whois` command asked: a one-line answer (IRC's `WHO nick`). */
-    brief: Schema.optional(Schema.Boolean)
+    brief: Schema.optional(Schema.Boolean),
+    /** The rooms (of `rooms`) it is an operator of; absent: none. */
+    operatorOf: Schema.optional(Schema.Array(RoomNameSchema)),
+    /** It is an IRC operator (`Oper`); absent: not. */
+    oper: Schema.optional(Schema.Boolean)
   }),
   /** A room's topic (undefined: none); `changed`: the client has just set it. */
   Schema.TaggedStruct("Topic", {

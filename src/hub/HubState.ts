@@ -8,7 +8,7 @@
  * A client is in zero or more rooms. The line protocol keeps its rules (one
  * room at a time, `Join` with `alone`); IRC uses several.
  */
-import { Either, HashMap, Option } from "effect"
+import { Either, HashMap, HashSet, Option } from "effect"
 import type { Command, Input } from "../domain/Command.js"
 import type {
   ClientId,
@@ -23,6 +23,7 @@ import type {
 import { AlreadyInRoom, guestNick, guestNumber, keyOf, NickTaken, NoSuchNick, NotInRoom } from "../domain/Domain.js"
 import type { Event, Reply, RoomEvent } from "../domain/Event.js"
 import { Acted, Joined, Left, Renamed, Replied, Said, TopicSet, Whispered } from "../domain/Event.js"
+import { matches, maxWhoMatches } from "../domain/Mask.js"
 import * as Room from "./Room.js"
 
 export interface Client {
@@ -34,6 +35,10 @@ export interface Client {
   readonly info?: UserInfo | undefined
   /** Its away message, while it is away (IRC's `AWAY`). */
   readonly away?: string | undefined
+  /** An IRC operator (`Oper`). */
+  readonly oper?: boolean | undefined
+  /** Invisible (mode `i`): a `WhoMask` finds it only for who shares a room with it. */
+  readonly invisible?: boolean | undefined
 }
 
 export interface HubState {
@@ -111,6 +116,20 @@ const byLowerCase = (a: string, b: string): number => {
   return x < y ? -1 : x > y ? 1 : 0
 }
 
+/**
+ * The room's operators, sorted as members are; undefined: none (so replies
+ * leave the field out). Reads the operators only (a few), not every member.
+ */
+const operatorNicks = (state: HubState, room: Room.Room): Array<Nick> | undefined => {
+  if (room.operators === undefined) return undefined
+  const nicks: Array<Nick> = []
+  for (const id of room.operators) {
+    const member = HashMap.get(state.clients, id)
+    if (Option.isSome(member)) nicks.push(member.value.nick)
+  }
+  return nicks.length === 0 ? undefined : nicks.sort(byLowerCase)
+}
+
 /** The room a command without a room is about: the client's only one. */
 const onlyRoom = (client: Client): Either.Either<NameKey, NotInRoom> =>
   client.rooms.length === 1 ? Either.right(client.rooms[0]!) : Either.left(new NotInRoom({ room: undefined }))
@@ -169,9 +188,18 @@ const numbered = <E extends RoomEvent>(
   return [{ ...state, rooms: HashMap.set(state.rooms, key, recorded) }, event]
 }
 
-const enterRoom = (state: HubState, client: Client, name: RoomName): readonly [HubState, Client, Joined] => {
+const enterRoom = (
+  state: HubState,
+  client: Client,
+  name: RoomName,
+  claim?: boolean
+): readonly [HubState, Client, Joined] => {
   const key = keyOf(name)
-  const room = Option.getOrElse(HashMap.get(state.rooms, key), () => Room.make(name))
+  // Whoever creates a room with a claim is its operator.
+  const room = Option.getOrElse(
+    HashMap.get(state.rooms, key),
+    () => claim === true ? Room.promote(Room.make(name), client.id) : Room.make(name)
+  )
   const moved: Client = { ...client, rooms: [...client.rooms, key] }
   const entered: HubState = {
     ...state,
@@ -310,11 +338,13 @@ export const apply = (
     case "Rename":
       return rename(state, client, command.nick)
     case "Join":
-      return join(state, client, command.room, command.alone)
+      return join(state, client, command.room, command.alone, command.claim)
     case "Part":
       return part(state, client, command.room, command.message)
     case "ListRooms": {
       const rooms = Array.from(HashMap.values(state.rooms))
+        // A secret room is listed to its members only.
+        .filter((room) => !isSecret(room) || HashSet.has(room.members, id))
         .sort((a, b) => byLowerCase(a.name, b.name))
         .map((room) => ({ room: room.name, members: Room.size(room) }))
       return Either.right(tell(state, id, [{ _tag: "RoomList", rooms }]))
@@ -340,6 +370,16 @@ export const apply = (
     }
     case "Lusers":
       return Either.right(tell(state, id, [{ _tag: "Counts", users: users(state) }]))
+    case "Oper": {
+      const next: HubState = { ...state, clients: HashMap.set(state.clients, id, { ...client, oper: true }) }
+      return Either.right(tell(next, id, [{ _tag: "OperUp" }]))
+    }
+    case "WhoMask":
+      return Either.right(tell(state, id, [whoMask(state, client, command.mask)]))
+    case "Mode":
+      return command.room === undefined
+        ? Either.right(userMode(state, client, command.add, command.remove))
+        : roomMode(state, client, command.room, command.add, command.remove)
   }
 }
 
@@ -372,6 +412,8 @@ const who = (
       onNone: () => ({ _tag: "WhoList", room: room!, members: [], ...(full === true ? { full } : {}) }),
       onSome: (r) => {
         const members = memberNicks(state, r)
+        const operators = operatorNicks(state, r)
+        const ops = { ...(operators === undefined ? {} : { operators }), ...(isSecret(r) ? { secret: true } : {}) }
         return full === true
           ? {
             _tag: "WhoList",
@@ -379,9 +421,11 @@ const who = (
             members,
             full,
             infos: members.map((nick) => clientOf(state, nick)?.info),
-            away: members.map((nick) => clientOf(state, nick)?.away !== undefined)
+            away: members.map((nick) => clientOf(state, nick)?.away !== undefined),
+            ...ops,
+            ...opersOf(state, members)
           }
-          : { _tag: "WhoList", room: r.name, members }
+          : { _tag: "WhoList", room: r.name, members, ...ops }
       }
     })
     return tell(state, client.id, [reply])
@@ -417,7 +461,8 @@ const join = (
   state: HubState,
   client: Client,
   name: RoomName,
-  alone: boolean
+  alone: boolean,
+  claim?: boolean
 ): Either.Either<Transition, AlreadyInRoom> => {
   const key = keyOf(name)
   if (client.rooms.includes(key)) {
@@ -442,8 +487,9 @@ const join = (
       events.push(left)
     }
   }
-  const [next, , joined] = enterRoom(current, moving, name)
+  const [next, , joined] = enterRoom(current, moving, name, claim)
   const room = roomAt(next, key)
+  const operators = operatorNicks(next, room)
   events.push(
     joined,
     replied(client.id, [{
@@ -451,7 +497,9 @@ const join = (
       room: room.name,
       members: memberNicks(next, room),
       history,
-      ...(room.topic === undefined ? {} : { topic: room.topic })
+      ...(room.topic === undefined ? {} : { topic: room.topic }),
+      ...(operators === undefined ? {} : { operators }),
+      ...(isSecret(room) ? { secret: true } : {})
     }])
   )
   return Either.right(transition(next, events, undefined))
@@ -479,10 +527,14 @@ const topic = (
   const key = keyOf(name)
   const found = HashMap.get(state.rooms, key)
   if (text === undefined) {
-    if (Option.isNone(found)) return Either.left(new NotInRoom({ room: name }))
+    if (Option.isNone(found)) return Either.left(new NotInRoom({ room: name, missing: true }))
     return Either.right(tell(state, client.id, [{ _tag: "Topic", room: found.value.name, topic: found.value.topic }]))
   }
   if (!client.rooms.includes(key)) return Either.left(new NotInRoom({ room: name }))
+  const locked = roomAt(state, key)
+  if (locked.modes?.includes("t") === true && !Room.isOperator(locked, client.id)) {
+    return Either.right(tell(state, client.id, [{ _tag: "NotOperator", room: locked.name }]))
+  }
   const withTopic: HubState = {
     ...state,
     rooms: HashMap.set(state.rooms, key, { ...roomAt(state, key), topic: text === "" ? undefined : text })
@@ -494,6 +546,94 @@ const topic = (
   )
   const reply: Reply = { _tag: "Topic", room: event.room, topic: text === "" ? undefined : text, changed: true }
   return Either.right(transition(next, [event, replied(client.id, [reply], undefined, client.nick)], undefined))
+}
+
+/** `{ opers }`: those of `nicks` who are IRC operators; `{}` when none, so replies leave the field out. */
+const opersOf = (state: HubState, nicks: ReadonlyArray<Nick>): { readonly opers?: Array<Nick> } => {
+  const opers = nicks.filter((nick) => clientOf(state, nick)?.oper === true)
+  return opers.length === 0 ? {} : { opers }
+}
+
+/**
+ * Every client whose nick matches `mask`, sorted, at most `maxWhoMatches`; an
+ * invisible one only if it is the asker or shares a room with it. O(clients):
+ * a rare, explicit query.
+ */
+const whoMask = (state: HubState, asker: Client, mask: string): Reply => {
+  const found: Array<Client> = []
+  for (const client of HashMap.values(state.clients)) {
+    if (!matches(mask, client.nick)) continue
+    if (client.invisible === true && client.id !== asker.id && !client.rooms.some((r) => asker.rooms.includes(r))) {
+      continue
+    }
+    found.push(client)
+  }
+  const sorted = found.sort((a, b) => byLowerCase(a.nick, b.nick)).slice(0, maxWhoMatches)
+  const members = sorted.map((client) => client.nick)
+  return {
+    _tag: "WhoMatched",
+    mask,
+    members,
+    away: sorted.map((client) => client.away !== undefined),
+    infos: sorted.map((client) => client.info),
+    ...opersOf(state, members)
+  }
+}
+
+const isSecret = (room: Room.Room): boolean => room.modes?.includes("s") === true
+
+/** Sorted letters: `modes` with `add` and without `remove`, keeping only `allowed` ones. */
+const changeModes = (modes: string, add: string, remove: string, allowed: string): string =>
+  Array.from(new Set([...modes, ...add]))
+    .filter((m) => allowed.includes(m) && !remove.includes(m))
+    .sort()
+    .join("")
+
+/** What changed from `before` to `after`: letters added and removed (undefined: none). */
+const modeChange = (before: string, after: string) => {
+  const added = [...after].filter((m) => !before.includes(m)).join("")
+  const removed = [...before].filter((m) => !after.includes(m)).join("")
+  return { ...(added === "" ? {} : { added }), ...(removed === "" ? {} : { removed }) }
+}
+
+/** The client's own modes (`i`), asked for or changed. */
+const userMode = (state: HubState, client: Client, add: string | undefined, remove: string | undefined): Transition => {
+  const before = client.invisible === true ? "i" : ""
+  const after = changeModes(before, add ?? "", remove ?? "", "i")
+  const next: HubState = after === before ? state : {
+    ...state,
+    clients: HashMap.set(state.clients, client.id, { ...client, invisible: after === "i" })
+  }
+  return tell(next, client.id, [{ _tag: "Modes", modes: after, ...modeChange(before, after) }])
+}
+
+/** A room's modes (`s`, `t`): anyone may ask; only its operators change them. */
+const roomMode = (
+  state: HubState,
+  client: Client,
+  name: RoomName,
+  add: string | undefined,
+  remove: string | undefined
+): Either.Either<Transition, NotInRoom> => {
+  const key = keyOf(name)
+  const found = HashMap.get(state.rooms, key)
+  if (Option.isNone(found)) return Either.left(new NotInRoom({ room: name, missing: true }))
+  const room = found.value
+  const before = room.modes ?? ""
+  if (add === undefined && remove === undefined) {
+    return Either.right(tell(state, client.id, [{ _tag: "Modes", room: room.name, modes: before }]))
+  }
+  if (!Room.isOperator(room, client.id)) {
+    return Either.right(tell(state, client.id, [{ _tag: "NotOperator", room: room.name }]))
+  }
+  const after = changeModes(before, add ?? "", remove ?? "", "st")
+  const next: HubState = {
+    ...state,
+    rooms: HashMap.set(state.rooms, key, { ...room, modes: after === "" ? undefined : after })
+  }
+  return Either.right(
+    tell(next, client.id, [{ _tag: "Modes", room: room.name, modes: after, ...modeChange(before, after) }])
+  )
 }
 
 const clientOf = (state: HubState, nick: Nick): Client | undefined =>
@@ -513,14 +653,22 @@ const whois = (
   )
   const reply: Reply = Option.match(target, {
     onNone: () => ({ _tag: "WhoisInfo", nick, rooms: undefined, brief }),
-    onSome: (found) => ({
-      _tag: "WhoisInfo",
-      nick: found.nick,
-      rooms: found.rooms.map((key) => roomAt(state, key).name),
-      info: found.info,
-      ...(found.away === undefined ? {} : { away: found.away }),
-      brief
-    })
+    onSome: (found) => {
+      // A secret room is shown only to its members.
+      const shown = found.rooms.map((key) => roomAt(state, key))
+        .filter((room) => !isSecret(room) || HashSet.has(room.members, client.id))
+      const operatorOf = shown.filter((room) => Room.isOperator(room, found.id)).map((room) => room.name)
+      return {
+        _tag: "WhoisInfo",
+        nick: found.nick,
+        rooms: shown.map((room) => room.name),
+        info: found.info,
+        ...(found.away === undefined ? {} : { away: found.away }),
+        brief,
+        ...(operatorOf.length === 0 ? {} : { operatorOf }),
+        ...(found.oper === true ? { oper: true } : {})
+      }
+    }
   })
   return Either.right(tell(state, client.id, [reply]))
 }

@@ -21,6 +21,10 @@ export interface Room {
   readonly seq: number
   /** Set by a member (IRC's `TOPIC`); undefined: none. */
   readonly topic?: string | undefined
+  /** Members who are its operators: whoever created it with a claim (IRC's `JOIN`); undefined: none. */
+  readonly operators?: HashSet.HashSet<ClientId> | undefined
+  /** Its modes as sorted letters (`s`, `t`: see `Command.Mode`); undefined: none. */
+  readonly modes?: string | undefined
 }
 
 export const make = (name: RoomName): Room => ({ name, members: HashSet.empty(), history: Chunk.empty(), seq: 0 })
@@ -32,8 +36,18 @@ export const add = (room: Room, client: ClientId): Room => ({
 
 export const remove = (room: Room, client: ClientId): Room => ({
   ...room,
-  members: HashSet.remove(room.members, client)
+  members: HashSet.remove(room.members, client),
+  ...(room.operators === undefined ? {} : { operators: HashSet.remove(room.operators, client) })
 })
+
+/** Makes a member an operator of the room. */
+export const promote = (room: Room, client: ClientId): Room => ({
+  ...room,
+  operators: HashSet.add(room.operators ?? HashSet.empty(), client)
+})
+
+export const isOperator = (room: Room, client: ClientId): boolean =>
+  room.operators !== undefined && HashSet.has(room.operators, client)
 
 export const size = (room: Room): number => HashSet.size(room.members)
 

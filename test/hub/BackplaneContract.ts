@@ -387,7 +387,7 @@ export const backplaneContract = (name: string, make: MakeBackplane): void => {
             ok(Command.Say({ text: "before" })),
             ok(Command.Topic({ room: room("LOBBY"), text: "hello world" }))
           ])
-          const set = yield* node.next(tagged("TopicSet"))
+          const set = (yield* node.all(tagged("TopicSet"))).at(-1)!
           const said = node.seen.filter(tagged("Said", "lobby"))[0]!
           assert.deepStrictEqual(
             [set.room, set.nick, set.client, set.topic, set.seq],
@@ -407,7 +407,7 @@ export const backplaneContract = (name: string, make: MakeBackplane): void => {
           assert.deepStrictEqual(replies.slice(1, 4), [
             { _tag: "Topic", room: room("lobby"), topic: "hello world" },
             { _tag: "Failed", error: new NotInRoom({ room: room("lobby") }) },
-            { _tag: "Failed", error: new NotInRoom({ room: room("nowhere") }) }
+            { _tag: "Failed", error: new NotInRoom({ room: room("nowhere"), missing: true }) }
           ])
           // Cleared: the event says so with an empty topic; the room has none.
           yield* bp.execute(b.client, [ok(Command.Topic({ room: room("lobby"), text: "" }))])
@@ -572,6 +572,165 @@ export const backplaneContract = (name: string, make: MakeBackplane): void => {
           yield* bp.disconnect(a.client, closed)
           const lefts = yield* node.all(tagged("Left"))
           assert.deepStrictEqual(lefts.map((e) => [e.room, e.nick]), [["one", "a"], ["two", "a"]])
+        })))
+
+    it.scopedLive("who creates a room with a claim is its operator until it leaves; joining an existing room is not", () =>
+      withChat(50, (bp, node) =>
+        Effect.gen(function*() {
+          const a = yield* enter(bp, "a", null)
+          const b = yield* enter(bp, "b", null)
+          yield* bp.execute(a.client, [ok(Command.Join({ room: room("Ops"), alone: false, claim: true }))])
+          const created = yield* nextReply(node, a.client, "Entered")
+          assert.deepStrictEqual([created.members, created.operators], [[nick("a")], [nick("a")]])
+          yield* bp.execute(b.client, [
+            ok(Command.Join({ room: room("ops"), alone: false, claim: true })),
+            ok(Command.Who({ room: room("ops"), full: true })),
+            ok(Command.Who({ room: room("ops") })),
+            ok(Command.Whois({ nick: "a" })),
+            ok(Command.Whois({ nick: "b" }))
+          ])
+          yield* node.all(replyTo(b.client))
+          const replies = node.seen.filter(replyTo(b.client)).flatMap((e) => e.replies)
+          const [entered, full, brief, whoisA, whoisB] = replies.slice(-5)
+          assert.deepStrictEqual(entered, {
+            _tag: "Entered",
+            room: room("Ops"),
+            members: [nick("a"), nick("b")],
+            history: [],
+            operators: [nick("a")]
+          })
+          assert.deepStrictEqual(full?._tag === "WhoList" ? full.operators : [], [nick("a")])
+          assert.deepStrictEqual(brief, {
+            _tag: "WhoList",
+            room: room("Ops"),
+            members: [nick("a"), nick("b")],
+            operators: [nick("a")]
+          })
+          assert.deepStrictEqual(whoisA?._tag === "WhoisInfo" ? whoisA.operatorOf : [], [room("Ops")])
+          assert.deepStrictEqual(whoisB?._tag === "WhoisInfo" ? [whoisB.nick, whoisB.operatorOf] : [], ["b", undefined])
+          // The operator leaves: the room has none, and its next creator is not b by the old claim.
+          yield* bp.execute(a.client, [ok(Command.Part({ room: room("ops"), message: undefined }))])
+          yield* nextReply(node, a.client, "Parted")
+          yield* bp.execute(b.client, [ok(Command.Who({ room: room("ops") }))])
+          const after = yield* nextReply(node, b.client, "WhoList")
+          assert.deepStrictEqual(after, { _tag: "WhoList", room: room("Ops"), members: [nick("b")] })
+          // Emptied and created again, with a claim: the creator is its operator.
+          yield* bp.execute(b.client, [
+            ok(Command.Part({ room: room("ops"), message: undefined })),
+            ok(Command.Join({ room: room("ops"), alone: false, claim: true }))
+          ])
+          const again = yield* nextReply(node, b.client, "Entered")
+          assert.deepStrictEqual([again.room, again.operators], [room("ops"), [nick("b")]])
+        })))
+
+    it.scopedLive("an IRC operator is shown by whois and who; a mask finds nicks in any case, sorted", () =>
+      withChat(50, (bp, node) =>
+        Effect.gen(function*() {
+          const cool = yield* enter(bp, "coolNick", "lobby", alInfo)
+          yield* enter(bp, "cold", null)
+          yield* enter(bp, "other", "lobby")
+          const asker = yield* enter(bp, "asker", null)
+          yield* bp.execute(cool.client, [ok(Command.Oper()), ok(Command.Away({ message: "brb" }))])
+          const up = yield* nextReply(node, cool.client, "OperUp")
+          assert.deepStrictEqual(up, { _tag: "OperUp" })
+          yield* bp.execute(asker.client, [
+            ok(Command.WhoMask({ mask: "CO*" })),
+            ok(Command.WhoMask({ mask: "c?ld" })),
+            ok(Command.WhoMask({ mask: "nobody*" })),
+            ok(Command.Whois({ nick: "coolnick", brief: true })),
+            ok(Command.Who({ room: room("lobby"), full: true }))
+          ])
+          yield* nextReply(node, asker.client, "WhoList")
+          const replies = node.seen.filter(replyTo(asker.client)).flatMap((e) => e.replies).slice(-5)
+          assert.deepStrictEqual(replies.slice(0, 3), [
+            {
+              _tag: "WhoMatched",
+              mask: "CO*",
+              members: [nick("cold"), nick("coolNick")],
+              away: [false, true],
+              infos: [undefined, alInfo],
+              opers: [nick("coolNick")]
+            },
+            { _tag: "WhoMatched", mask: "c?ld", members: [nick("cold")], away: [false], infos: [undefined] },
+            { _tag: "WhoMatched", mask: "nobody*", members: [], away: [], infos: [] }
+          ])
+          const [whois, who] = replies.slice(3)
+          assert.deepStrictEqual(whois?._tag === "WhoisInfo" ? [whois.nick, whois.oper] : [], ["coolNick", true])
+          assert.deepStrictEqual(who?._tag === "WhoList" ? who.opers : [], [nick("coolNick")])
+        })))
+
+    it.scopedLive("modes: an operator locks the topic (t) and hides the room (s); i hides a client from masks", () =>
+      withChat(50, (bp, node) =>
+        Effect.gen(function*() {
+          const op = yield* enter(bp, "op", null)
+          const member = yield* enter(bp, "member", null)
+          const outsider = yield* enter(bp, "outsider", null)
+          yield* bp.execute(op.client, [
+            ok(Command.Join({ room: room("Locked"), alone: false, claim: true })),
+            ok(Command.Mode({ room: room("locked"), add: "ts", remove: "" })),
+            ok(Command.Mode({ room: room("locked"), add: "t", remove: "" }))
+          ])
+          yield* node.all(replyTo(op.client))
+          const opReplies = node.seen.filter(replyTo(op.client)).flatMap((e) => e.replies).slice(-2)
+          assert.deepStrictEqual(opReplies, [
+            { _tag: "Modes", room: room("Locked"), modes: "st", added: "st" },
+            { _tag: "Modes", room: room("Locked"), modes: "st" }
+          ])
+          yield* bp.execute(member.client, [
+            ok(Command.Join({ room: room("locked"), alone: false, claim: true })),
+            ok(Command.Topic({ room: room("locked"), text: "mine" })),
+            ok(Command.Mode({ room: room("locked"), add: "", remove: "t" })),
+            ok(Command.Mode({ room: room("locked") })),
+            ok(Command.Mode({ room: room("nowhere") })),
+            ok(Command.Mode({ add: "i" })),
+            ok(Command.Mode({}))
+          ])
+          yield* node.all(replyTo(member.client))
+          const replies = node.seen.filter(replyTo(member.client)).flatMap((e) => e.replies).slice(-7)
+          const entered = replies[0]
+          assert.deepStrictEqual(entered?._tag === "Entered" ? [entered.secret, entered.operators] : [], [
+            true,
+            [nick("op")]
+          ])
+          assert.deepStrictEqual(replies.slice(1), [
+            { _tag: "NotOperator", room: room("Locked") },
+            { _tag: "NotOperator", room: room("Locked") },
+            { _tag: "Modes", room: room("Locked"), modes: "st" },
+            { _tag: "Failed", error: new NotInRoom({ room: room("nowhere"), missing: true }) },
+            { _tag: "Modes", modes: "i", added: "i" },
+            { _tag: "Modes", modes: "i" }
+          ])
+          // Secret: listed to members only. Invisible: found by a mask only by who shares a room.
+          yield* bp.execute(outsider.client, [
+            ok(Command.ListRooms()),
+            ok(Command.WhoMask({ mask: "mem*" })),
+            ok(Command.Whois({ nick: "member" })),
+            ok(Command.Join({ room: room("locked"), alone: false })),
+            ok(Command.ListRooms()),
+            ok(Command.WhoMask({ mask: "mem*" })),
+            ok(Command.Whois({ nick: "member" }))
+          ])
+          yield* node.all(replyTo(outsider.client))
+          const seen = node.seen.filter(replyTo(outsider.client)).flatMap((e) => e.replies)
+            .filter((r) => r._tag === "RoomList" || r._tag === "WhoMatched" || r._tag === "WhoisInfo")
+            .map((r) =>
+              r._tag === "RoomList"
+                ? r.rooms.map((x) => x.room)
+                : r._tag === "WhoMatched"
+                ? r.members
+                : r._tag === "WhoisInfo"
+                ? r.rooms
+                : []
+            )
+          assert.deepStrictEqual(seen, [[], [], [], [room("Locked")], [nick("member")], [room("Locked")]])
+          // The operator unlocks: a member sets the topic.
+          yield* bp.execute(op.client, [ok(Command.Mode({ room: room("locked"), remove: "t" }))])
+          yield* node.all(replyTo(op.client))
+          const unlocked = node.seen.filter(replyTo(op.client)).flatMap((e) => e.replies).at(-1)
+          assert.deepStrictEqual(unlocked, { _tag: "Modes", room: room("Locked"), modes: "s", removed: "t" })
+          yield* bp.execute(member.client, [ok(Command.Topic({ room: room("locked"), text: "mine" }))])
+          const set = (yield* node.all(tagged("TopicSet"))).at(-1)!
+          assert.deepStrictEqual([set.nick, set.topic], ["member", "mine"])
         })))
   })
 }

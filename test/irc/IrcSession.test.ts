@@ -118,3 +118,64 @@ describe("once registered", () => {
     assert.include(localText(read(s, "FROB")), " 421 alice FROB ")
   })
 })
+
+describe("answers reshaped by the session (WHOX, LIST filters, NAMES of several channels)", () => {
+  const registered = () => {
+    const s = session()
+    read(s, "NICK me")
+    read(s, "USER me 0 * :Me")
+    s.registered!("me" as never)
+    const written: Array<[string, number]> = []
+    const sink = s.sink!({ write: (text, count) => written.push([text, count]), close: () => {} })
+    return { s, sink, written }
+  }
+
+  it("several answers in one write are told apart by their ends, a JOIN's names included", () => {
+    const { s, sink, written } = registered()
+    read(s, "WHO bob %nt,1")
+    read(s, "JOIN #c")
+    read(s, "NAMES #a,#b")
+    read(s, "LIST >1")
+    const text = [
+      ":test.irc 352 me * bob chat test.irc bob H :0 Bob",
+      ":test.irc 315 me bob :End of /WHO list",
+      ":me!me@chat JOIN #c",
+      ":test.irc 353 me = #c :@me",
+      ":test.irc 366 me #c :End of /NAMES list",
+      ":test.irc 353 me = #a :x",
+      ":test.irc 366 me #a :End of /NAMES list",
+      ":test.irc 353 me = #b :y",
+      ":test.irc 366 me #b :End of /NAMES list",
+      ":test.irc 321 me Channel :Users  Name",
+      ":test.irc 322 me #a 1 :",
+      ":test.irc 322 me #b 2 :",
+      ":test.irc 323 me :End of /LIST"
+    ].map((l) => `${l}\r\n`).join("")
+    sink.write(text, 13)
+    assert.deepStrictEqual(written, [[
+      [
+        ":test.irc 354 me 1 bob",
+        ":test.irc 315 me bob :End of /WHO list",
+        ":me!me@chat JOIN #c",
+        ":test.irc 353 me = #c :@me",
+        ":test.irc 366 me #c :End of /NAMES list",
+        ":test.irc 353 me = #a :x",
+        ":test.irc 353 me = #b :y",
+        ":test.irc 366 me #a,#b :End of /NAMES list",
+        ":test.irc 321 me Channel :Users  Name",
+        ":test.irc 322 me #b 2 :",
+        ":test.irc 323 me :End of /LIST"
+      ].map((l) => `${l}\r\n`).join(""),
+      11
+    ]])
+    // Nothing awaited any more: a plain WHO answer passes as it is.
+    sink.write(":test.irc 315 me x :End of /WHO list\r\n", 1)
+    assert.deepStrictEqual(written[1], [":test.irc 315 me x :End of /WHO list\r\n", 1])
+  })
+
+  it("past 32 awaited answers, 263: try again", () => {
+    const { s } = registered()
+    for (let i = 0; i < 32; i++) assert.strictEqual(read(s, "LIST >0")[0]?._tag, "Input")
+    assert.include(localText(read(s, "LIST >0")), " 263 me LIST :")
+  })
+})

@@ -360,7 +360,8 @@ describe("errors are numerics, and the client stays", () => {
       [`NICK ${other}`, ["433"]],
       ["PRIVMSG", ["411"]],
       ["PRIVMSG #x", ["412"]],
-      ["TOPIC #notjoined", ["442"]]
+      // A channel that does not exist: 403, as modern IRC says (RFC 2812 said 442).
+      ["TOPIC #notjoined", ["403"]]
     ]
     for (const [sent, codes] of cases) {
       client.send(sent)

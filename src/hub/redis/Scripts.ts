@@ -12,9 +12,11 @@
  * - `nicks` (hash lower-cased nick → client), `guestfloor`, `c:ID` (hash:
  *   nick, node, rooms as space-separated keys in the order entered, and
  *   `user`, `realname` if the client said them: IRC's `USER`; `away`, its
- *   away message while it is away).
- * - `rooms` (set of keys with members), `r:KEY` (hash: name, topic), `rm:KEY` (set
- *   of members), `seq:KEY` (the room's last number; kept when the room
+ *   away message while it is away; `oper` = 1 for an IRC operator; `invisible` = 1
+ *   for mode `i`).
+ * - `rooms` (set of keys with members), `r:KEY` (hash: name, topic, modes), `rm:KEY` (set
+ *   of members), `ro:KEY` (set: the members who are its operators, IRC's channel
+ *   creator), `seq:KEY` (the room's last number; kept when the room
  *   empties, so a number never comes back), `log:KEY` (zset seq → event,
  *   trimmed to `LOGMAX`), `h:KEY` (list of the last `HIST` spoken events).
  * - `op:ID`: a transition's answer for 30 s, so a command the Redis client
@@ -29,6 +31,8 @@
  * paused Redis does nothing: its sender was told the line was not
  * delivered), and fencing (the calling node is alive; the client is its).
  */
+
+import { maxWhoMatches } from "../../domain/Mask.js"
 
 const prelude = `
 local P = ARGV[1]
@@ -163,12 +167,28 @@ local function memberNicks(key)
   for i, m in ipairs(members(key)) do out[i] = str(m.nick) end
   return '[' .. table.concat(out, ',') .. ']'
 end
+-- \`,"operators":[...]\` for a reply about the room, sorted as members are; '' when it has none.
+-- Reads the operators only (a few), not every member.
+local function operatorsField(key)
+  local nicks = {}
+  for _, id in ipairs(redis.call('SMEMBERS', P .. 'ro:' .. key)) do
+    local nick = redis.call('HGET', P .. 'c:' .. id, 'nick')
+    if nick then nicks[#nicks + 1] = nick end
+  end
+  if #nicks == 0 then return '' end
+  table.sort(nicks, byLower)
+  local out = {}
+  for i, nick in ipairs(nicks) do out[i] = str(nick) end
+  return ',"operators":[' .. table.concat(out, ',') .. ']'
+end
 
-local function enterRoom(c, name)
+local function enterRoom(c, name, claim)
   local key = string.lower(name)
   if redis.call('EXISTS', P .. 'r:' .. key) == 0 then
     redis.call('HSET', P .. 'r:' .. key, 'name', name)
     redis.call('SADD', P .. 'rooms', key)
+    -- Whoever creates a room with a claim is its operator.
+    if claim then redis.call('SADD', P .. 'ro:' .. key, c.id) end
   end
   redis.call('SADD', P .. 'rm:' .. key, c.id)
   c.rooms[#c.rooms + 1] = key
@@ -182,8 +202,9 @@ local function leaveRoom(c, key, reason)
     return '{"_tag":"Left",' .. facts(c, c.nick, room, seq) .. ',"reason":' .. reason .. '}'
   end, false)
   redis.call('SREM', P .. 'rm:' .. key, c.id)
+  redis.call('SREM', P .. 'ro:' .. key, c.id)
   if redis.call('SCARD', P .. 'rm:' .. key) == 0 then
-    redis.call('DEL', P .. 'r:' .. key, P .. 'rm:' .. key, P .. 'log:' .. key, P .. 'h:' .. key)
+    redis.call('DEL', P .. 'r:' .. key, P .. 'rm:' .. key, P .. 'log:' .. key, P .. 'h:' .. key, P .. 'ro:' .. key)
     redis.call('SREM', P .. 'rooms', key)
   end
   local rest = {}
@@ -334,6 +355,24 @@ handlers.Rename = function(cmd)
   end
   reply('{"_tag":"NickChanged","nick":' .. str(cmd.nick) .. ',"from":' .. str(old) .. '}')
 end
+-- \`,"opers":[...]\` for those of \`list\` (\`{ id, nick }\` each) who are IRC operators; '' when none.
+local function opersField(list)
+  local out = {}
+  for _, m in ipairs(list) do
+    if redis.call('HEXISTS', P .. 'c:' .. m.id, 'oper') == 1 then out[#out + 1] = str(m.nick) end
+  end
+  if #out == 0 then return '' end
+  return ',"opers":[' .. table.concat(out, ',') .. ']'
+end
+local function isOperatorOf(key, id) return redis.call('SISMEMBER', P .. 'ro:' .. key, id) == 1 end
+local function hasMode(key, letter)
+  local modes = redis.call('HGET', P .. 'r:' .. key, 'modes')
+  return modes ~= false and modes ~= nil and string.find(modes, letter, 1, true) ~= nil
+end
+local function secretField(key)
+  if hasMode(key, 's') then return ',"secret":true' end
+  return ''
+end
 handlers.Join = function(cmd)
   local key = string.lower(cmd.room)
   if hasRoom(c, key) then return fail('{"_tag":"AlreadyInRoom","room":' .. str(roomName(key)) .. '}') end
@@ -345,10 +384,11 @@ handlers.Join = function(cmd)
     for i, k in ipairs(c.rooms) do from[i] = k end
     for _, k in ipairs(from) do leaveRoom(c, k, '{"_tag":"Moved","to":' .. str(to) .. '}') end
   end
-  enterRoom(c, cmd.room)
+  enterRoom(c, cmd.room, cmd.claim == true)
   local topic = redis.call('HGET', P .. 'r:' .. key, 'topic')
   reply('{"_tag":"Entered","room":' .. str(roomName(key)) .. ',"members":' .. memberNicks(key)
-    .. ',"history":' .. before .. (topic and ',"topic":' .. str(topic) or '') .. '}')
+    .. ',"history":' .. before .. (topic and ',"topic":' .. str(topic) or '') .. operatorsField(key) .. secretField(key)
+    .. '}')
 end
 handlers.Part = function(cmd)
   local key = string.lower(cmd.room)
@@ -362,7 +402,10 @@ end
 handlers.ListRooms = function()
   local rooms = {}
   for _, key in ipairs(redis.call('SMEMBERS', P .. 'rooms')) do
-    rooms[#rooms + 1] = { name = roomName(key), members = redis.call('SCARD', P .. 'rm:' .. key) }
+    -- A secret room is listed to its members only.
+    if not hasMode(key, 's') or redis.call('SISMEMBER', P .. 'rm:' .. key, c.id) == 1 then
+      rooms[#rooms + 1] = { name = roomName(key), members = redis.call('SCARD', P .. 'rm:' .. key) }
+    end
   end
   table.sort(rooms, function(a, b) return byLower(a.name, b.name) end)
   local out = {}
@@ -379,17 +422,20 @@ handlers.Who = function(cmd)
   local name = roomName(key)
   if not name then return reply('{"_tag":"WhoList","room":' .. str(cmd.room) .. ',"members":[]' .. full .. '}') end
   if cmd.full ~= true then
-    return reply('{"_tag":"WhoList","room":' .. str(name) .. ',"members":' .. memberNicks(key) .. full .. '}')
+    return reply('{"_tag":"WhoList","room":' .. str(name) .. ',"members":' .. memberNicks(key) .. full
+      .. operatorsField(key) .. secretField(key) .. '}')
   end
   -- Each member's info, in the order of the members; null: it said nothing.
   local nicks, infos, away = {}, {}, {}
-  for i, m in ipairs(members(key)) do
+  local list = members(key)
+  for i, m in ipairs(list) do
     nicks[i] = str(m.nick)
     infos[i] = infoOf(m.id) or 'null'
     away[i] = tostring(redis.call('HEXISTS', P .. 'c:' .. m.id, 'away') == 1)
   end
   reply('{"_tag":"WhoList","room":' .. str(name) .. ',"members":[' .. table.concat(nicks, ',') .. ']' .. full
-    .. ',"infos":[' .. table.concat(infos, ',') .. '],"away":[' .. table.concat(away, ',') .. ']}')
+    .. ',"infos":[' .. table.concat(infos, ',') .. '],"away":[' .. table.concat(away, ',') .. ']'
+    .. operatorsField(key) .. opersField(list) .. secretField(key) .. '}')
 end
 handlers.Whisper = function(cmd)
   local to = redis.call('HGET', P .. 'nicks', string.lower(cmd.to))
@@ -411,6 +457,107 @@ handlers.Away = function(cmd)
   reply('{"_tag":"AwaySet","away":' .. tostring(cmd.message ~= nil) .. '}')
 end
 handlers.Lusers = function() reply('{"_tag":"Counts","users":' .. users() .. '}') end
+local MAXWHO = ${maxWhoMatches}
+-- Sorted letters: \`modes\` with \`add\` and without \`remove\`, keeping only \`allowed\` ones.
+local function changeModes(modes, add, remove, allowed)
+  local set, out = {}, {}
+  for ch in string.gmatch(modes .. add, '.') do
+    if string.find(allowed, ch, 1, true) and not string.find(remove, ch, 1, true) then set[ch] = true end
+  end
+  for ch in pairs(set) do out[#out + 1] = ch end
+  table.sort(out)
+  return table.concat(out)
+end
+-- \`,"added":..,"removed":..\` from \`before\` to \`after\`, each left out when empty.
+local function modeChange(before, after)
+  local added, removed = {}, {}
+  for ch in string.gmatch(after, '.') do
+    if not string.find(before, ch, 1, true) then added[#added + 1] = ch end
+  end
+  for ch in string.gmatch(before, '.') do
+    if not string.find(after, ch, 1, true) then removed[#removed + 1] = ch end
+  end
+  local out = ''
+  if #added > 0 then out = out .. ',"added":' .. str(table.concat(added)) end
+  if #removed > 0 then out = out .. ',"removed":' .. str(table.concat(removed)) end
+  return out
+end
+handlers.Mode = function(cmd)
+  local add, remove = cmd.add or '', cmd.remove or ''
+  if cmd.room == nil then
+    -- The client's own: \`i\`.
+    local before = ''
+    if redis.call('HEXISTS', P .. 'c:' .. c.id, 'invisible') == 1 then before = 'i' end
+    local after = changeModes(before, add, remove, 'i')
+    if after == 'i' then
+      redis.call('HSET', P .. 'c:' .. c.id, 'invisible', '1')
+    else
+      redis.call('HDEL', P .. 'c:' .. c.id, 'invisible')
+    end
+    return reply('{"_tag":"Modes","modes":' .. str(after) .. modeChange(before, after) .. '}')
+  end
+  local key = string.lower(cmd.room)
+  local name = roomName(key)
+  if not name then return fail('{"_tag":"NotInRoom","room":' .. str(cmd.room) .. ',"missing":true}') end
+  local before = redis.call('HGET', P .. 'r:' .. key, 'modes') or ''
+  if cmd.add == nil and cmd.remove == nil then
+    return reply('{"_tag":"Modes","room":' .. str(name) .. ',"modes":' .. str(before) .. '}')
+  end
+  if not isOperatorOf(key, c.id) then return reply('{"_tag":"NotOperator","room":' .. str(name) .. '}') end
+  local after = changeModes(before, add, remove, 'st')
+  if after == '' then
+    redis.call('HDEL', P .. 'r:' .. key, 'modes')
+  else
+    redis.call('HSET', P .. 'r:' .. key, 'modes', after)
+  end
+  reply('{"_tag":"Modes","room":' .. str(name) .. ',"modes":' .. str(after) .. modeChange(before, after) .. '}')
+end
+handlers.Oper = function()
+  redis.call('HSET', P .. 'c:' .. c.id, 'oper', '1')
+  reply('{"_tag":"OperUp"}')
+end
+-- A mask (\`*\`, \`?\`) as an anchored Lua pattern, every other character literal.
+local function maskPattern(mask)
+  local out = {}
+  for ch in string.gmatch(string.lower(mask), '.') do
+    if ch == '*' then out[#out + 1] = '.*'
+    elseif ch == '?' then out[#out + 1] = '.'
+    elseif string.match(ch, '%w') then out[#out + 1] = ch
+    else out[#out + 1] = '%' .. ch end
+  end
+  return '^' .. table.concat(out) .. '$'
+end
+-- Every client whose nick matches, sorted, at most MAXWHO (\`maxWhoMatches\`). O(clients): a rare, explicit query.
+handlers.WhoMask = function(cmd)
+  local pattern = maskPattern(cmd.mask)
+  local found = {}
+  local all = redis.call('HGETALL', P .. 'nicks')
+  for i = 1, #all, 2 do
+    local id = all[i + 1]
+    if string.match(all[i], pattern) then
+      local other = getClient(id)
+      -- An invisible client is found only by itself and by who shares a room with it.
+      local visible = other ~= nil
+      if visible and id ~= c.id and redis.call('HEXISTS', P .. 'c:' .. id, 'invisible') == 1 then
+        visible = false
+        for _, k in ipairs(other.rooms) do if hasRoom(c, k) then visible = true end end
+      end
+      if visible then found[#found + 1] = { id = id, nick = other.nick } end
+    end
+  end
+  table.sort(found, function(a, b) return byLower(a.nick, b.nick) end)
+  local list, nicks, infos, away = {}, {}, {}, {}
+  for i = 1, math.min(#found, MAXWHO) do
+    local m = found[i]
+    list[i] = m
+    nicks[i] = str(m.nick)
+    infos[i] = infoOf(m.id) or 'null'
+    away[i] = tostring(redis.call('HEXISTS', P .. 'c:' .. m.id, 'away') == 1)
+  end
+  reply('{"_tag":"WhoMatched","mask":' .. str(cmd.mask) .. ',"members":[' .. table.concat(nicks, ',') .. ']'
+    .. ',"infos":[' .. table.concat(infos, ',') .. '],"away":[' .. table.concat(away, ',') .. ']' .. opersField(list)
+    .. '}')
+end
 handlers.Whois = function(cmd)
   local brief = ''
   if cmd.brief ~= nil then brief = ',"brief":' .. tostring(cmd.brief == true) end
@@ -418,23 +565,35 @@ handlers.Whois = function(cmd)
   local found = id and getClient(id)
   -- No such nick: \`rooms\` left out (undefined).
   if not found then return reply('{"_tag":"WhoisInfo","nick":' .. str(cmd.nick) .. brief .. '}') end
-  local rooms = {}
-  for i, key in ipairs(found.rooms) do rooms[i] = str(roomName(key)) end
+  local rooms, ops = {}, {}
+  for _, key in ipairs(found.rooms) do
+    -- A secret room is shown only to its members.
+    if not hasMode(key, 's') or redis.call('SISMEMBER', P .. 'rm:' .. key, c.id) == 1 then
+      rooms[#rooms + 1] = str(roomName(key))
+      if redis.call('SISMEMBER', P .. 'ro:' .. key, id) == 1 then ops[#ops + 1] = rooms[#rooms] end
+    end
+  end
   local info = infoOf(id)
   local away = redis.call('HGET', P .. 'c:' .. id, 'away')
+  local operatorOf = ''
+  if #ops > 0 then operatorOf = ',"operatorOf":[' .. table.concat(ops, ',') .. ']' end
+  if redis.call('HEXISTS', P .. 'c:' .. id, 'oper') == 1 then operatorOf = operatorOf .. ',"oper":true' end
   reply('{"_tag":"WhoisInfo","nick":' .. str(found.nick) .. ',"rooms":[' .. table.concat(rooms, ',') .. ']'
-    .. (info and ',"info":' .. info or '') .. (away and ',"away":' .. str(away) or '') .. brief .. '}')
+    .. (info and ',"info":' .. info or '') .. (away and ',"away":' .. str(away) or '') .. brief .. operatorOf .. '}')
 end
 handlers.Topic = function(cmd)
   local key = string.lower(cmd.room)
   local name = roomName(key)
   if cmd.text == nil then
     -- Asked: anyone may read a room's topic, if the room exists.
-    if not name then return fail(notInRoom(cmd.room)) end
+    if not name then return fail('{"_tag":"NotInRoom","room":' .. str(cmd.room) .. ',"missing":true}') end
     local topic = redis.call('HGET', P .. 'r:' .. key, 'topic')
     return reply('{"_tag":"Topic","room":' .. str(name) .. (topic and ',"topic":' .. str(topic) or '') .. '}')
   end
   if not hasRoom(c, key) then return fail(notInRoom(cmd.room)) end
+  if hasMode(key, 't') and not isOperatorOf(key, c.id) then
+    return reply('{"_tag":"NotOperator","room":' .. str(name) .. '}')
+  end
   -- Set by a member; '' clears it. The room's order has it, with its members.
   if cmd.text == '' then
     redis.call('HDEL', P .. 'r:' .. key, 'topic')

@@ -17,6 +17,10 @@ const parse = (text: string): Input | undefined =>
 export interface IrcOptions {
   /** The server's name in every numeric and `PONG` (IRC's `servername`). */
   readonly serverName?: string | undefined
+  /** The server password (`PASS`) every client must give, if any (`--irc-password`). */
+  readonly password?: string | undefined
+  /** The name and password of `OPER`, if any (`--irc-oper NAME:PASSWORD`). */
+  readonly oper?: { readonly name: string; readonly password: string } | undefined
 }
 
 /** The IRC protocol, for a server named `serverName` (`chat.irc` by default). */
@@ -28,7 +32,7 @@ export const make = (options: IrcOptions = {}): WireProtocol => {
     startIn: undefined,
     parse,
     render: words.render,
-    session: () => IrcSession.make(words)
+    session: () => IrcSession.make(words, { password: options.password, oper: options.oper })
   }
 }
 

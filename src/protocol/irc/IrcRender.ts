@@ -12,7 +12,7 @@ import { absurd } from "effect/Function"
 import type { LeaveReason, Nick, RoomName, UserError, UserInfo } from "../../domain/Domain.js"
 import { maxNickLength, maxRoomLength } from "../../domain/Domain.js"
 import type { Render, Rendered, Reply, RoomEvent, Whispered } from "../../domain/Event.js"
-import { byteLength, line, split } from "./IrcMessage.js"
+import { byteLength, line, parse, split } from "./IrcMessage.js"
 
 /** The server's name, the source of its numerics, unless the operator names it (`--irc-name`). */
 export const defaultServerName = "chat.irc"
@@ -22,6 +22,13 @@ const version = "chat-0.1.0"
 
 /** Lines (CR LF included) as one rendered batch. */
 const many = (lines: ReadonlyArray<string>): Rendered => ({ text: lines.join(""), count: lines.length })
+
+/** `items` in runs of at most `size`. */
+const chunks = <A>(items: ReadonlyArray<A>, size: number): Array<Array<A>> => {
+  const out: Array<Array<A>> = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
 
 /** `nick!nick@chat`: a user as a message's source. */
 export const userSource = (nick: string): string => `${nick}!${nick}@${userHost}`
@@ -132,12 +139,19 @@ export const make = (serverName: string) => {
     `CHANNELLEN=${maxRoomLength + 1}`,
     "PREFIX=(ov)@+",
     "CHANLIMIT=#:",
-    "CHANMODES=,,,",
+    // Type D (flags): `n` (always), `s` secret, `t` topic set by operators only.
+    "CHANMODES=,,,nst",
     "NETWORK=chat",
     "TARGMAX=JOIN:,PART:,NAMES:,LIST:,WHOIS:1,PRIVMSG:4,NOTICE:4",
     "AWAYLEN=200",
     "TOPICLEN=390",
-    "KICKLEN=0"
+    "KICKLEN=0",
+    // WHO with fields (`WHO nick %nuhr,42`), answered by `whox` below.
+    "WHOX",
+    // LIST filters: masks (`LIST #ch*`), negated masks (`LIST !#ch*`), user counts (`LIST >3`).
+    "ELIST=MNU",
+    // Lines that are not UTF-8 are refused (FAIL INVALID_UTF8), never relayed.
+    "UTF8ONLY"
   ]
 
   const lusers = (nick: string, users: Users): ReadonlyArray<string> => [
@@ -156,8 +170,9 @@ export const make = (serverName: string) => {
     numericText(nick, "001", `Welcome to the chat IRC network ${userSource(nick)}`),
     numericText(nick, "002", `Your host is ${serverName}, running version ${version}`),
     numericText(nick, "003", "This server was created today"),
-    numeric(nick, "004", serverName, version, "i", "n"),
-    numericText(nick, "005", ...isupport, "are supported by this server"),
+    numeric(nick, "004", serverName, version, "i", "nst"),
+    // At most 13 tokens a line, so that a line has at most 15 parameters (RFC 1459's limit).
+    ...chunks(isupport, 13).map((tokens) => numericText(nick, "005", ...tokens, "are supported by this server")),
     ...(users === undefined ? [] : lusers(nick, users)),
     ...motd(nick)
   ]
@@ -165,7 +180,20 @@ export const make = (serverName: string) => {
   // ---------------------------------------------------------------------------
   // Replies about rooms and people
 
-  const names = (nick: string, room: RoomName, members: ReadonlyArray<Nick>): ReadonlyArray<string> => {
+  /** Members as `NAMES` shows them: an operator as `@nick`. */
+  const prefixed = (members: ReadonlyArray<Nick>, operators: ReadonlyArray<Nick> | undefined): Array<string> =>
+    members.map((member) => operators?.includes(member) === true ? `@${member}` : member)
+
+  const names = (
+    nick: string,
+    room: RoomName,
+    nicks: ReadonlyArray<Nick>,
+    operators: ReadonlyArray<Nick> | undefined,
+    secret: boolean
+  ): ReadonlyArray<string> => {
+    const members = prefixed(nicks, operators)
+    // `=` public, `@` secret (mode `s`).
+    const symbol = secret ? "@" : "="
     const out: Array<string> = []
     const head = `:${serverName} 353 ${nick} = ${channel(room)} :`
     // Names in lines that fit 512 bytes.
@@ -173,20 +201,28 @@ export const make = (serverName: string) => {
     let size = byteLength(head) + 2
     for (const member of members) {
       if (current.length > 0 && size + member.length + 1 > 512) {
-        out.push(numericText(nick, "353", "=", channel(room), current.join(" ")))
+        out.push(numericText(nick, "353", symbol, channel(room), current.join(" ")))
         current = []
         size = byteLength(head) + 2
       }
       current.push(member)
       size += member.length + 1
     }
-    if (current.length > 0) out.push(numericText(nick, "353", "=", channel(room), current.join(" ")))
+    if (current.length > 0) out.push(numericText(nick, "353", symbol, channel(room), current.join(" ")))
     out.push(numericText(nick, "366", channel(room), "End of /NAMES list"))
     return out
   }
 
   /** One `WHO` line; a member who said nothing of itself (a line client) is shown by its nick. */
-  const whoLine = (nick: string, where: string, member: string, info: UserInfo | undefined, away: boolean): string =>
+  const whoLine = (
+    nick: string,
+    where: string,
+    member: string,
+    info: UserInfo | undefined,
+    away: boolean,
+    operator = false,
+    oper = false
+  ): string =>
     numericText(
       nick,
       "352",
@@ -195,8 +231,8 @@ export const make = (serverName: string) => {
       userHost,
       serverName,
       member,
-      // Here or Gone (away).
-      away ? "G" : "H",
+      // Here or Gone (away), `*` for an IRC operator, then `@` for a channel operator.
+      (away ? "G" : "H") + (oper ? "*" : "") + (operator ? "@" : ""),
       `0 ${info?.realname ?? member}`
     )
 
@@ -205,9 +241,21 @@ export const make = (serverName: string) => {
     room: RoomName,
     members: ReadonlyArray<Nick>,
     infos: ReadonlyArray<UserInfo | undefined> | undefined,
-    away: ReadonlyArray<boolean> | undefined
+    away: ReadonlyArray<boolean> | undefined,
+    operators: ReadonlyArray<Nick> | undefined,
+    opers: ReadonlyArray<Nick> | undefined
   ): ReadonlyArray<string> => [
-    ...members.map((member, i) => whoLine(nick, channel(room), member, infos?.[i], away?.[i] === true)),
+    ...members.map((member, i) =>
+      whoLine(
+        nick,
+        channel(room),
+        member,
+        infos?.[i],
+        away?.[i] === true,
+        operators?.includes(member) === true,
+        opers?.includes(member) === true
+      )
+    ),
     numericText(nick, "315", channel(room), "End of /WHO list")
   ]
 
@@ -216,11 +264,21 @@ export const make = (serverName: string) => {
     target: Nick,
     rooms: ReadonlyArray<RoomName>,
     info: UserInfo | undefined,
-    away: string | undefined
+    away: string | undefined,
+    operatorOf: ReadonlyArray<RoomName> | undefined,
+    oper: boolean
   ): ReadonlyArray<string> => [
     numericText(nick, "311", target, info?.user ?? target, userHost, "*", info?.realname ?? target),
-    ...(rooms.length === 0 ? [] : [numericText(nick, "319", target, rooms.map(channel).join(" "))]),
+    ...(rooms.length === 0 ? [] : [
+      numericText(
+        nick,
+        "319",
+        target,
+        rooms.map((room) => (operatorOf?.includes(room) === true ? "@" : "") + channel(room)).join(" ")
+      )
+    ]),
     numericText(nick, "312", target, serverName, "chat"),
+    ...(oper ? [numericText(nick, "313", target, "is an IRC operator")] : []),
     ...(away === undefined ? [] : [numericText(nick, "301", target, away)]),
     numericText(nick, "318", target, "End of /WHOIS list")
   ]
@@ -249,6 +307,10 @@ export const make = (serverName: string) => {
         // IRC servers ignore a JOIN to a channel the client is already in.
         return []
       case "NotInRoom":
+        // Asked about a room that does not exist: modern IRC says 403 rather than RFC 2812's 442.
+        if (error.missing === true && error.room !== undefined) {
+          return [numericText(nick, "403", channel(error.room), "No such channel")]
+        }
         return [
           numericText(nick, "442", error.room === undefined ? "*" : channel(error.room), "You're not on that channel")
         ]
@@ -275,7 +337,7 @@ export const make = (serverName: string) => {
       case "Entered":
         out.push(line(userSource(nick), "JOIN", [channel(reply.room)]))
         if (reply.topic !== undefined) out.push(numericText(nick, "332", channel(reply.room), reply.topic))
-        out.push(...names(nick, reply.room, reply.members))
+        out.push(...names(nick, reply.room, reply.members, reply.operators, reply.secret === true))
         return
       case "Parted":
         out.push(
@@ -298,8 +360,8 @@ export const make = (serverName: string) => {
       case "WhoList":
         out.push(
           ...(reply.full === true
-            ? whoLines(nick, reply.room, reply.members, reply.infos, reply.away)
-            : names(nick, reply.room, reply.members))
+            ? whoLines(nick, reply.room, reply.members, reply.infos, reply.away, reply.operators, reply.opers)
+            : names(nick, reply.room, reply.members, reply.operators, reply.secret === true))
         )
         return
       case "Bye":
@@ -337,7 +399,9 @@ export const make = (serverName: string) => {
         return
       case "WhoisInfo":
         if (reply.brief === true) {
-          if (reply.rooms !== undefined) out.push(whoLine(nick, "*", reply.nick, reply.info, reply.away !== undefined))
+          if (reply.rooms !== undefined) {
+            out.push(whoLine(nick, "*", reply.nick, reply.info, reply.away !== undefined, false, reply.oper === true))
+          }
           out.push(numericText(nick, "315", reply.nick, "End of /WHO list"))
         } else if (reply.rooms === undefined) {
           out.push(
@@ -345,7 +409,17 @@ export const make = (serverName: string) => {
             numericText(nick, "318", reply.nick, "End of /WHOIS list")
           )
         } else {
-          out.push(...whois(nick, reply.nick as Nick, reply.rooms, reply.info, reply.away))
+          out.push(
+            ...whois(
+              nick,
+              reply.nick as Nick,
+              reply.rooms,
+              reply.info,
+              reply.away,
+              reply.operatorOf,
+              reply.oper === true
+            )
+          )
         }
         return
       case "Topic":
@@ -366,6 +440,43 @@ export const make = (serverName: string) => {
         return
       case "Counts":
         out.push(...lusers(nick, reply.users))
+        return
+      case "WhoMatched":
+        // Not about one channel: `*` where the channel goes.
+        reply.members.forEach((member, i) =>
+          out.push(
+            whoLine(
+              nick,
+              "*",
+              member,
+              reply.infos[i],
+              reply.away[i] === true,
+              false,
+              reply.opers?.includes(member) === true
+            )
+          )
+        )
+        out.push(numericText(nick, "315", reply.mask, "End of /WHO list"))
+        return
+      case "OperUp":
+        out.push(numericText(nick, "381", "You are now an IRC operator"))
+        return
+      case "Modes": {
+        const target = reply.room === undefined ? nick : channel(reply.room)
+        if (reply.added !== undefined || reply.removed !== undefined) {
+          const change = (reply.added === undefined ? "" : `+${reply.added}`) +
+            (reply.removed === undefined ? "" : `-${reply.removed}`)
+          out.push(line(userSource(nick), "MODE", [target, change], reply.room === undefined))
+        } else if (reply.room === undefined) {
+          out.push(numeric(nick, "221", `+${reply.modes}`))
+        } else {
+          // `n` always: only members speak in a room.
+          out.push(numeric(nick, "324", target, `+n${reply.modes}`))
+        }
+        return
+      }
+      case "NotOperator":
+        out.push(numericText(nick, "482", channel(reply.room), "You're not channel operator"))
         return
       default:
         // Every reply is rendered: a new one fails the type check here.
@@ -397,13 +508,96 @@ export const make = (serverName: string) => {
    * `NAMES` lines with each member as `nick!user@host`, for a client that
    * enabled `userhost-in-names`: the same source its messages come from.
    */
+  const withPrefix = (name: string): string => name.startsWith("@") ? `@${userSource(name.slice(1))}` : userSource(name)
+
   const userhostInNames = (text: string): string =>
     text.includes(namesStart)
       ? text.split("\r\n").map((l) => {
         const names = l.startsWith(namesStart) ? l.indexOf(" :", namesStart.length) : -1
-        return names === -1 ? l : l.slice(0, names + 2) + l.slice(names + 2).split(" ").map(userSource).join(" ")
+        return names === -1 ? l : l.slice(0, names + 2) + l.slice(names + 2).split(" ").map(withPrefix).join(" ")
       }).join("\r\n")
       : text
+
+  /** Each line of `text` that is numeric `code`, through `change` (undefined: the line goes). */
+  const eachNumeric = (text: string, code: string, change: (params: ReadonlyArray<string>) => string | undefined) => {
+    const start = `:${serverName} ${code} `
+    const out: Array<string> = []
+    for (const l of text.split("\r\n")) {
+      if (l === "") continue
+      const parsed = l.startsWith(start) ? parse(l) : undefined
+      const changed = parsed === undefined ? `${l}\r\n` : change(parsed.params)
+      if (changed !== undefined) out.push(changed)
+    }
+    return many(out)
+  }
+
+  /**
+   * `WHO` lines (352) as WHOX lines (354) with the `fields` asked for, in
+   * WHOX's fixed order whatever order they were asked in, and `token` for `t`.
+   * The chat publishes no addresses, keeps no idle time and has no accounts:
+   * `i` is 255.255.255.255, `l` 0 and `a` 0 (none), as WHOX spells them.
+   */
+  const whox = (text: string, fields: string, token: string): Rendered =>
+    eachNumeric(text, "352", (params) => {
+      const [me, where, user, host, server, member, flags, last] = params
+      const space = (last ?? "").indexOf(" ")
+      const hops = space === -1 ? "0" : last!.slice(0, space)
+      const realname = space === -1 ? (last ?? "") : last!.slice(space + 1)
+      const values: Record<string, string> = {
+        t: token,
+        c: where ?? "*",
+        u: user ?? "*",
+        i: "255.255.255.255",
+        h: host ?? "*",
+        s: server ?? "*",
+        n: member ?? "*",
+        f: flags ?? "H",
+        d: hops,
+        l: "0",
+        a: "0",
+        o: "n/a",
+        r: realname
+      }
+      const chosen = Array.from("tcuihsnfdlaor").filter((f) => fields.includes(f)).map((f) => values[f]!)
+      return line(serverName, "354", [me ?? "*", ...chosen], fields.includes("r"))
+    })
+
+  /** `LIST` lines (322) of the channels `keep` accepts, by name and number of users. */
+  const filterList = (text: string, keep: (channel: string, users: number) => boolean): Rendered =>
+    eachNumeric(
+      text,
+      "322",
+      (params) => keep(params[1] ?? "", Number(params[2])) ? line(serverName, "322", [...params], true) : undefined
+    )
+
+  /**
+   * The end of a `NAMES` answer (366) for a query of several channels: dropped
+   * (`channels` undefined) but for the last one, which names them all, as
+   * clients expect one end for one query.
+   */
+  const endOfNames = (text: string, channels: string | undefined): Rendered =>
+    eachNumeric(
+      text,
+      "366",
+      (params) =>
+        channels === undefined
+          ? undefined
+          : line(serverName, "366", [params[0] ?? "*", channels, "End of /NAMES list"], true)
+    )
+
+  /**
+   * What one line (without CR LF) is, for a session following the answers to
+   * its queries: the end of a `WHO` (315), of a `LIST` (323), of a `NAMES`
+   * (366), or a `JOIN` (whose own list of names ends with a 366 too).
+   */
+  const lineKind = (l: string): "315" | "323" | "366" | "JOIN" | undefined => {
+    if (l.startsWith(`:${serverName} `)) {
+      const code = l.slice(serverName.length + 2, serverName.length + 5)
+      return code === "315" || code === "323" || code === "366" ? code : undefined
+    }
+    // A user's own JOIN: `:nick!user@host JOIN #room`, the only line of a join's answer before its names.
+    return / JOIN #[^ ]*$/.test(l) && !l.includes(" :") ? "JOIN" : undefined
+  }
 
   /** Answer to a `PING`. */
   const pong = (token: string): string => line(serverName, "PONG", [serverName, token], true)
@@ -423,7 +617,11 @@ export const make = (serverName: string) => {
     render,
     isupport,
     pong,
-    userhostInNames
+    userhostInNames,
+    whox,
+    filterList,
+    endOfNames,
+    lineKind
   } as const
 }
 

@@ -1,9 +1,12 @@
 /**
  * One IRC client's side of the conversation: registration (`CAP`, `NICK`,
  * `USER`) before it joins the chat, then each command it sends as a chat
- * command for the hub or, when nothing shared is involved (`MODE`, `MOTD`,
- * `AWAY`...), a local answer. Per connection and mutable: the
- * connection owns it and calls it from one fiber.
+ * command for the hub or, when nothing shared is involved (`CAP`, `MOTD`,
+ * `OPER`'s check...), a local answer. Some answers are reshaped on their way
+ * to the client, from what the hub sends (`WHO %fields` as WHOX, `LIST`
+ * filters, one end for `NAMES #a,#b`): the hub's answers come in the order
+ * the commands went out. Per connection and mutable: the connection owns it
+ * and calls it from one fiber.
  */
 import { Duration, Either, Option } from "effect"
 import type { Input } from "../../domain/Command.js"
@@ -11,6 +14,7 @@ import { Command } from "../../domain/Command.js"
 import type { RoomName, UserError, UserInfo } from "../../domain/Domain.js"
 import { clean, InvalidRoom, parseNick, parseRoom } from "../../domain/Domain.js"
 import type { Rendered, Sink } from "../../domain/Event.js"
+import { isMask, matches } from "../../domain/Mask.js"
 import type { Frame } from "../Frame.js"
 import type { ProtocolSession, Step } from "../WireProtocol.js"
 import type { IrcMessage } from "./IrcMessage.js"
@@ -78,10 +82,74 @@ const maxTopicLength = 390
 /** The longest user name kept from `USER`. */
 const maxUserLength = 10
 
+/**
+ * How many `WHO` and `LIST` answers may be awaited with a reshaping at once
+ * (WHOX fields, LIST filters); past it the client is asked to try again (263).
+ */
+const maxPending = 32
+
+/**
+ * A reshaping of the hub's answer to one command: the answer's lines, up to
+ * and with the line that ends it (`end`), go through `apply`. The hub may
+ * answer several commands in one write, so answers are told apart by their
+ * ends, in the order the commands went out.
+ */
+interface Pending {
+  readonly end: "315" | "323" | "366"
+  readonly apply: (text: string) => Rendered
+}
+
+/**
+ * `LIST`'s filters (ELIST `MNU`), comma-separated: names and masks (any may
+ * match), `!mask` (none may), `>n` and `<n` users (all must hold).
+ */
+const listFilter = (param: string): (channel: string, users: number) => boolean => {
+  const wanted: Array<string> = []
+  const unwanted: Array<string> = []
+  let more = -1
+  let fewer = Number.POSITIVE_INFINITY
+  for (const item of targets(param)) {
+    const count = /^([<>])(\d+)$/.exec(item)
+    if (count !== null) {
+      if (count[1] === ">") more = Math.max(more, Number(count[2]))
+      else fewer = Math.min(fewer, Number(count[2]))
+    } else if (item.startsWith("!")) unwanted.push(item.slice(1))
+    else wanted.push(item)
+  }
+  return (channel, users) =>
+    users > more && users < fewer &&
+    (wanted.length === 0 || wanted.some((m) => matches(m, channel))) &&
+    !unwanted.some((m) => matches(m, channel))
+}
+
+/**
+ * A mode change (`+t-s`, `+i`) as letters added and removed; the first letter
+ * not in `known` (a string) when there is one.
+ */
+const modeLetters = (change: string, known: string): { add: string; remove: string } | string => {
+  let adding = true
+  let add = ""
+  let remove = ""
+  for (const letter of change) {
+    if (letter === "+" || letter === "-") adding = letter === "+"
+    else if (!known.includes(letter)) return letter
+    else if (adding) add += letter
+    else remove += letter
+  }
+  return { add, remove }
+}
+
 /** Commands allowed before registration. */
 const beforeRegistration = new Set(["CAP", "NICK", "USER", "PASS", "PING", "PONG", "QUIT"])
 
-export const make = (words: IrcWords): ProtocolSession => {
+export interface SessionOptions {
+  /** The server password (`PASS`) a client must give to register, if any. */
+  readonly password?: string | undefined
+  /** The name and password `OPER` takes to make a client an IRC operator, if any. */
+  readonly oper?: { readonly name: string; readonly password: string } | undefined
+}
+
+export const make = (words: IrcWords, options: SessionOptions = {}): ProtocolSession => {
   // Registration: what the client has sent so far.
   let requested: string | undefined
   let hasUser = false
@@ -95,6 +163,10 @@ export const make = (words: IrcWords): ProtocolSession => {
   const channels = new Set<string>()
   // Once registered: the client's nick as the hub last told it (see `sink`).
   let nick: string | undefined
+  // The password the client gave (`PASS`), if any.
+  let password: string | undefined
+  // Answers awaited from the hub to reshape, in the order asked (the hub answers in that order).
+  const pending: Array<Pending> = []
 
   const me = (): string => nick ?? requested ?? "*"
   const numeric = (code: string, ...params: Array<string>) => words.numericText(me(), code, ...params)
@@ -103,6 +175,12 @@ export const make = (words: IrcWords): ProtocolSession => {
   /** Registration completes once the nick and user are known and no `CAP` negotiation is open. */
   const tryRegister = (): Array<Step> => {
     if (nick !== undefined || registering || requested === undefined || !hasUser || negotiating) return []
+    if (options.password !== undefined && password !== options.password) {
+      return [{
+        _tag: "Close",
+        rendered: rendered([numeric("464", "Password incorrect"), words.closing("Closing link (Bad password)")])
+      }]
+    }
     return Option.match(Either.getRight(parseNick(requested)), {
       onNone: () => [],
       onSome: (valid): Array<Step> => {
@@ -199,7 +277,8 @@ export const make = (words: IrcWords): ProtocolSession => {
         onLeft: failed,
         onRight: (room) => {
           channels.add(room.toLowerCase())
-          return command(Command.Join({ room, alone: false }))
+          // The creator of a channel is its operator, as on every IRC server.
+          return command(Command.Join({ room, alone: false, claim: true }))
         }
       })
     )
@@ -219,41 +298,133 @@ export const make = (words: IrcWords): ProtocolSession => {
     )
   }
 
-  /** Per room: `NAMES`, `WHO` (`full`). */
+  /** Awaits the hub's answer to reshape it; past `maxPending`, the client is asked to try again. */
+  const reshaped = (step: Step, end: Pending["end"], apply: Pending["apply"], name: string): Step => {
+    if (step._tag !== "Input") return step
+    if (pending.length >= maxPending) return local(numeric("263", name, "Please wait a while and try again."))
+    pending.push({ end, apply })
+    return step
+  }
+
+  /**
+   * `text` with each awaited answer in it reshaped. A `JOIN`'s list of names
+   * ends with a 366 too: that one ends no `NAMES` query.
+   */
+  const reshape = (text: string): Rendered | undefined => {
+    if (pending.length === 0) return undefined
+    const out: Array<string> = []
+    let count = 0
+    let segment = ""
+    let joinOpen = false
+    // Lines that answer no awaited query go out as they are.
+    const asIs = () => {
+      out.push(segment)
+      count += segment.split("\r\n").length - 1
+      segment = ""
+    }
+    const lines = text.split("\r\n")
+    lines.pop()
+    for (const l of lines) {
+      const kind = words.lineKind(l)
+      if (kind === "JOIN") {
+        asIs()
+        joinOpen = true
+      }
+      segment += `${l}\r\n`
+      if (kind === "366" && joinOpen) {
+        joinOpen = false
+        asIs()
+        continue
+      }
+      const head = pending[0]
+      if (head !== undefined && kind === head.end) {
+        pending.shift()
+        const done = head.apply(segment)
+        out.push(done.text)
+        count += done.count
+        segment = ""
+      }
+    }
+    asIs()
+    return { text: out.join(""), count }
+  }
+
+  /** `NAMES` of several channels: one end (366) naming them all, after the last. */
+  const namesOfSeveral = (param: string): Array<Step> => {
+    const rooms = targets(param).map(channelName).filter(Either.isRight).map((r) => r.right)
+    if (rooms.length === 0) return [local(numeric("366", param, "End of /NAMES list"))]
+    return rooms.map((room, i) =>
+      reshaped(
+        command(Command.Who({ room, full: false })),
+        "366",
+        (text) => words.endOfNames(text, i === rooms.length - 1 ? param : undefined),
+        "NAMES"
+      )
+    )
+  }
+
+  /** Per room: `NAMES`, `WHO` (`full`); `WHO target %fields,token` is WHOX. */
   const whoOrNames = (params: ReadonlyArray<string>, full: boolean): Array<Step> => {
     const end = full ? "315" : "366"
     const endText = full ? "End of /WHO list" : "End of /NAMES list"
     if (params.length === 0 || params[0] === "") return [local(numeric(end, "*", endText))]
-    return targets(params[0]!).map((target) =>
-      Either.match(channelName(target), {
-        // A nick: one line about it; a mask: the chat answers for rooms and nicks only.
+    if (!full && targets(params[0]!).length > 1) return namesOfSeveral(params[0]!)
+    const whox = full && params[1]?.startsWith("%") === true ? params[1].slice(1).split(",") : undefined
+    // The token goes back as it came: at most 3 digits, as WHOX allows.
+    const token = whox?.[1] !== undefined && /^\d{1,3}$/.test(whox[1]) ? whox[1] : "0"
+    return targets(params[0]!).map((target) => {
+      const step = Either.match(channelName(target), {
+        // A nick: one line about it; a mask (`0` is everyone, as in RFC 2812): everyone whose nick matches.
         onLeft: () =>
-          full && !/[*?]/.test(target)
-            ? command(Command.Whois({ nick: target, brief: true }))
-            : local(numeric(end, target, endText)),
+          !full
+            ? local(numeric(end, target, endText))
+            : isMask(target) || target === "0"
+            ? command(Command.WhoMask({ mask: target === "0" ? "*" : target }))
+            : command(Command.Whois({ nick: target, brief: true })),
         onRight: (room) => command(Command.Who({ room, full }))
       })
-    )
+      return whox === undefined ? step : reshaped(step, "315", (text) => words.whox(text, whox[0]!, token), "WHO")
+    })
+  }
+
+  const list = (params: ReadonlyArray<string>): Array<Step> => {
+    const step = command(Command.ListRooms())
+    if (params[0] === undefined || params[0] === "") return [step]
+    const keep = listFilter(params[0])
+    return [reshaped(step, "323", (text) => words.filterList(text, keep), "LIST")]
   }
 
   const mode = (params: ReadonlyArray<string>): Array<Step> => {
     const target = params[0]
     if (target === undefined || target === "") return [needMoreParams("MODE")]
+    const change = params[1]
     if (target.startsWith("#")) {
-      const change = params[1]
-      if (change === undefined) return [local(numeric("324", target, "+n"))]
-      // List queries (`MODE #room b`) are empty lists; changes need an operator, and there are none.
-      if (/^[+-]?[beI]+$/.test(change) && params.length === 2) {
-        const list = change.replace(/^[+-]/, "")[0]
-        const endCode = list === "b" ? "368" : list === "e" ? "349" : "347"
-        return [local(numeric(endCode, target, "End of channel list"))]
-      }
-      return [local(numeric("482", target, "You're not channel operator"))]
+      return Either.match(channelName(target), {
+        onLeft: (error) => [failed(error)],
+        onRight: (room) => {
+          if (change === undefined) return [command(Command.Mode({ room }))]
+          // List queries (`MODE #room b`) are empty lists: the chat keeps no bans, exceptions or invitations.
+          if (/^[+-]?[beI]+$/.test(change) && params.length === 2) {
+            const list = change.replace(/^[+-]/, "")[0]
+            const endCode = list === "b" ? "368" : list === "e" ? "349" : "347"
+            return [local(numeric(endCode, target, "End of channel list"))]
+          }
+          const parsed = modeLetters(change, "nst")
+          if (typeof parsed === "string") return [local(numeric("472", parsed, "is unknown mode char to me"))]
+          // `n` is always on: only members speak in a room.
+          const add = parsed.add.replace("n", "")
+          const remove = parsed.remove.replace("n", "")
+          return [command(Command.Mode({ room, add, remove }))]
+        }
+      })
     }
     if (target.toLowerCase() !== me().toLowerCase()) {
       return [local(numeric("502", "Cannot change mode for other users"))]
     }
-    return [local(numeric("221", "+"))]
+    if (change === undefined) return [command(Command.Mode({}))]
+    const parsed = modeLetters(change, "i")
+    if (typeof parsed === "string") return [local(numeric("501", "Unknown MODE flag"))]
+    return [command(Command.Mode({ add: parsed.add, remove: parsed.remove }))]
   }
 
   const topic = (params: ReadonlyArray<string>): Array<Step> => {
@@ -289,7 +460,7 @@ export const make = (words: IrcWords): ProtocolSession => {
         return targets(target).slice(0, 1).map((who) => command(Command.Whois({ nick: who })))
       }
       case "LIST":
-        return [command(Command.ListRooms())]
+        return list(params)
       case "LUSERS":
         return [command(Command.Lusers())]
       case "MOTD":
@@ -298,6 +469,14 @@ export const make = (words: IrcWords): ProtocolSession => {
         return mode(params)
       case "TOPIC":
         return topic(params)
+      case "OPER": {
+        if (params.length < 2 || params[0] === "" || params[1] === "") return [needMoreParams("OPER")]
+        const oper = options.oper
+        if (oper === undefined) return [local(numeric("491", "No O-lines for your host"))]
+        return params[0] === oper.name && params[1] === oper.password
+          ? [command(Command.Oper())]
+          : [local(numeric("464", "Password incorrect"))]
+      }
       case "AWAY": {
         const message = params[0] === undefined ? "" : cleanText(params[0]).slice(0, maxAwayLength)
         return [command(Command.Away({ message: message === "" ? undefined : message }))]
@@ -329,6 +508,13 @@ export const make = (words: IrcWords): ProtocolSession => {
     // The 512-byte limit counts what follows the tags.
     const body = frame.text.startsWith("@") ? frame.text.slice(frame.text.indexOf(" ") + 1) : frame.text
     if (byteLength(body) > maxMessageBytes) return [local(numeric("417", "Input line was too long"))]
+    // Bytes that were not UTF-8 were read as U+FFFD (`protocol/Frame`): the line is refused whole
+    // rather than relayed garbled (ISUPPORT `UTF8ONLY`). A client that sends U+FFFD itself is refused too.
+    if (frame.text.includes("\uFFFD")) {
+      return [
+        local(line(words.serverName, "FAIL", [parsed.command, "INVALID_UTF8", "Message rejected: not UTF-8"], true))
+      ]
+    }
     const params = parsed.params
     switch (parsed.command) {
       case "CAP":
@@ -338,7 +524,10 @@ export const make = (words: IrcWords): ProtocolSession => {
       case "USER":
         return onUser(params)
       case "PASS":
-        return nick === undefined ? [] : [local(numeric("462", "You may not reregister"))]
+        if (nick !== undefined) return [local(numeric("462", "You may not reregister"))]
+        if (params[0] === undefined || params[0] === "") return [needMoreParams("PASS")]
+        password = params[0]
+        return []
       case "PING":
         if (nick === undefined) {
           return params.length === 0
@@ -365,6 +554,11 @@ export const make = (words: IrcWords): ProtocolSession => {
       write: (text, count, canWait) => {
         if (text === last && words.isRepeatedPerRoom(text)) return
         last = text
+        const reshapedText = reshape(text)
+        if (reshapedText !== undefined) {
+          text = reshapedText.text
+          count = reshapedText.count
+        }
         if (enabled.has("userhost-in-names")) text = words.userhostInNames(text)
         if (nick !== undefined) {
           const renamed = words.ownNickChange(text, nick)

@@ -346,6 +346,12 @@ const replyLines = (reply: Reply, out: Array<Line>): void => {
     case "Counts":
       out.push(notice(`${reply.users.clients} connected, ${reply.users.rooms} rooms`))
       return
+    case "WhoMatched":
+    case "OperUp":
+    case "Modes":
+    case "NotOperator":
+      // Answers to IRC's commands only (`WHO mask`, `OPER`): the line protocol never asks.
+      return
   }
 }
 

@@ -247,6 +247,10 @@ export const replyMessage = (reply: Reply): ServerMessage | undefined => {
     case "WhoisInfo":
     case "Counts":
     case "AwaySet":
+    case "WhoMatched":
+    case "OperUp":
+    case "Modes":
+    case "NotOperator":
       return undefined
   }
 }

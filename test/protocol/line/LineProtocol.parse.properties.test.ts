@@ -56,6 +56,9 @@ const outcomeOf = (line: string): Outcome =>
         case "Lusers":
         case "Topic":
         case "Away":
+        case "Oper":
+        case "WhoMask":
+        case "Mode":
           // Other protocols' commands (IRC's PING, WHOIS, LUSERS): never the line parser's.
           return ["Unexpected", command._tag]
       }
