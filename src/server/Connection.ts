@@ -29,7 +29,7 @@
  */
 import type * as Socket from "@effect/platform/Socket"
 import type { Scope } from "effect"
-import { Cause, Clock, Data, Deferred, Duration, Effect, Either, Exit, FiberSet, Option, Ref } from "effect"
+import { Cause, Clock, Data, Deferred, Duration, Effect, Either, Exit, FiberSet, Option } from "effect"
 import type { Input } from "../domain/Command.js"
 import type { DisconnectReason, UserInfo } from "../domain/Domain.js"
 import { closed, idle, LineTooLong, NotDelivered, quit, tooSlow } from "../domain/Domain.js"
@@ -43,6 +43,7 @@ import * as DirectRead from "../socket/DirectRead.js"
 import * as DirectWrite from "../socket/DirectWrite.js"
 import * as ChatMetrics from "./ChatMetrics.js"
 import * as FloodControl from "./FloodControl.js"
+import * as IdleWatch from "./IdleWatch.js"
 import * as Outbox from "./Outbox.js"
 
 /** The client quit: its reading stops there. */
@@ -95,8 +96,14 @@ const unreachable = (protocol: WireProtocol, socket: Socket.Socket): Effect.Effe
     Effect.asVoid
   )
 
+/**
+ * A listener's connection handler, with the idle watch its connections share
+ * for as long as the scope lasts.
+ */
+export const handler = (protocol: WireProtocol) => Effect.map(IdleWatch.make, (watch) => handle(protocol, watch))
+
 /** Serves one client until it goes; never fails. */
-export const handle = (protocol: WireProtocol) => {
+export const handle = (protocol: WireProtocol, idleWatch: IdleWatch.IdleWatch) => {
   const metrics = ChatMetrics.forTransport(protocol.name)
   return (socket: Socket.Socket): Effect.Effect<void, never, Hub | ServerConfig> =>
     Effect.gen(function*() {
@@ -182,10 +189,12 @@ export const handle = (protocol: WireProtocol) => {
         label: Duration.format(protocolSession.keepAlive.idleTimeout)
       })
       // When a line last arrived, for the idle timeout; without one, nobody asks.
-      const lastLineAt = yield* Ref.make(yield* Clock.currentTimeMillis)
+      let lastLineAt = yield* Clock.currentTimeMillis
       const lineArrived = idleTimeout === undefined
         ? Effect.void
-        : Clock.currentTimeMillis.pipe(Effect.flatMap((now) => Ref.set(lastLineAt, now)))
+        : Clock.currentTimeMillis.pipe(Effect.map((now) => {
+          lastLineAt = now
+        }))
 
       /** What a frame asks for; undefined for one that asks nothing (a blank line is ignored). */
       const toInput = (frame: Frame.Frame): Input | undefined =>
@@ -371,29 +380,30 @@ export const handle = (protocol: WireProtocol) => {
       }
       startReader()
 
-      // Idle timeout: a watchdog that sleeps until the deadline the last line set.
-      // A loop, not recursion: a client may stay for days, and each re-arm by
-      // recursion inside a generator kept the one before it alive. With a
-      // keep-alive, the client is pinged once half the time has passed.
+      // Idle timeout: the listener's idle watch calls `due` at the deadline the last
+      // line set, and this connection holds no fiber for it. With a keep-alive,
+      // the client is pinged once half the time has passed.
+      let stopWatching = (): void => {}
       if (idleTimeout !== undefined) {
         const timeout = Duration.toMillis(idleTimeout.duration)
         const keepAlive = protocolSession?.keepAlive
-        const watch: Effect.Effect<void> = Effect.gen(function*() {
-          let pingedAfter = -1
-          while (true) {
-            const last = yield* Ref.get(lastLineAt)
-            const silentFor = (yield* Clock.currentTimeMillis) - last
-            if (silentFor >= timeout) break
-            if (keepAlive !== undefined && pingedAfter !== last && silentFor >= timeout / 2) {
-              pingedAfter = last
-              writeLocal(keepAlive.ping())
-            }
-            const pingAt = keepAlive !== undefined && pingedAfter !== last ? timeout / 2 : timeout
-            yield* Effect.sleep(Math.max(1, pingAt - silentFor))
+        let pingedAfter = -1
+        const due = (now: number): number | undefined => {
+          const last = lastLineAt
+          const silentFor = now - last
+          if (silentFor >= timeout) {
+            runFork(closeAfterFlush(idle, [{ _tag: "IdleTimeout", after: idleTimeout.label }]))
+            return undefined
           }
-          yield* closeAfterFlush(idle, [{ _tag: "IdleTimeout", after: idleTimeout.label }])
-        })
-        yield* Effect.forkScoped(watch)
+          if (keepAlive !== undefined && pingedAfter !== last && silentFor >= timeout / 2) {
+            pingedAfter = last
+            writeLocal(keepAlive.ping())
+          }
+          const pingAt = keepAlive !== undefined && pingedAfter !== last ? timeout / 2 : timeout
+          return now + Math.max(1, pingAt - silentFor)
+        }
+        const now = yield* Clock.currentTimeMillis
+        stopWatching = idleWatch.watch(now + (keepAlive !== undefined ? timeout / 2 : timeout), { due })
       }
 
       // Counted once served, registered with the hub or not (an IRC client registers later).
@@ -402,7 +412,8 @@ export const handle = (protocol: WireProtocol) => {
       // Closing starts here: no line is handled, nor written, once the client's end is being
       // announced. (One finalizer for both jobs: each keeps its own copy of the fiber's state.)
       yield* Effect.addFinalizer(() =>
-        FiberSet.clear(fibers).pipe(
+        Effect.sync(() => stopWatching()).pipe(
+          Effect.zipRight(FiberSet.clear(fibers)),
           Effect.zipRight(Deferred.poll(ending)),
           Effect.flatMap(Option.match({ onNone: () => Effect.succeed(closed), onSome: (decided) => decided })),
           Effect.map((reason) => {
