@@ -76,7 +76,7 @@ export const listen = (
     const config = yield* ServerConfig.ServerConfig
     const hub = yield* Hub
     const capacity = yield* Capacity
-    const handle = Connection.handle(protocol)
+    const handle = yield* Connection.handler(protocol)
     const refused = ChatMetrics.forTransport(protocol.name).refused
     const refuseCounted = (socket: Socket.Socket) => (refusal: Refusal) =>
       Effect.zipRight(Effect.sync(() => refused.add(1)), refuse(protocol, socket)(refusal))

@@ -1,15 +1,22 @@
 /**
  * One client's life, as a scoped resource over any `Socket`, in any protocol.
  *
- * Fibers, all in the connection's scope:
- * - the reader pulls bytes off the socket, a chunk at a time;
- * - the handler frames them (`protocol.framing`), parses each frame
+ * A connection holds one fiber for its life, the one serving it, which waits
+ * for its end; the others run only while there is work, all in the
+ * connection's scope:
+ * - the reader, started when the socket has something to read
+ *   (`DirectRead`), frames it (`protocol.framing`), parses each frame
  *   (`protocol.parse`), waits for flood control, and hands the commands to
- *   the hub, a read's worth at a time;
- * - the writer drains everything ready in the client's outbox (filled by the
- *   hub, rendered by `protocol.render`, bounded: past `maxQueue` the client
- *   is cut off `(too slow)`, and the hub never waits for it) into one write;
+ *   the hub, a read's worth at a time, until the socket has nothing more;
+ * - the writer, started when the client's outbox (filled by the hub,
+ *   rendered by `protocol.render`, bounded: past `maxQueue` the client is cut
+ *   off `(too slow)`, and the hub never waits for it) has text the socket
+ *   could not take at once, writes everything ready in one write;
  * - with an idle timeout, a watchdog.
+ *
+ * Why not a reader and a writer fiber for the connection's whole life, as
+ * the design first had it: measured, those parked fibers were most of the
+ * memory of an idle connection (see the README's Performance section).
  *
  * A protocol with a session (`WireProtocol.session`, IRC) reads every frame
  * itself, answers what needs nothing shared on its own, and says when the
@@ -22,7 +29,7 @@
  */
 import type * as Socket from "@effect/platform/Socket"
 import type { Scope } from "effect"
-import { Cause, Clock, Data, Deferred, Duration, Effect, Either, Exit, Mailbox, Option, Ref } from "effect"
+import { Cause, Clock, Data, Deferred, Duration, Effect, Either, Exit, FiberSet, Option } from "effect"
 import type { Input } from "../domain/Command.js"
 import type { DisconnectReason, UserInfo } from "../domain/Domain.js"
 import { closed, idle, LineTooLong, NotDelivered, quit, tooSlow } from "../domain/Domain.js"
@@ -32,9 +39,11 @@ import { Hub } from "../hub/Hub.js"
 import * as Frame from "../protocol/Frame.js"
 import type { Step, WireProtocol } from "../protocol/WireProtocol.js"
 import { ServerConfig } from "../ServerConfig.js"
+import * as DirectRead from "../socket/DirectRead.js"
 import * as DirectWrite from "../socket/DirectWrite.js"
 import * as ChatMetrics from "./ChatMetrics.js"
 import * as FloodControl from "./FloodControl.js"
+import * as IdleWatch from "./IdleWatch.js"
 import * as Outbox from "./Outbox.js"
 
 /** The client quit: its reading stops there. */
@@ -87,8 +96,14 @@ const unreachable = (protocol: WireProtocol, socket: Socket.Socket): Effect.Effe
     Effect.asVoid
   )
 
+/**
+ * A listener's connection handler, with the idle watch its connections share
+ * for as long as the scope lasts.
+ */
+export const handler = (protocol: WireProtocol) => Effect.map(IdleWatch.make, (watch) => handle(protocol, watch))
+
 /** Serves one client until it goes; never fails. */
-export const handle = (protocol: WireProtocol) => {
+export const handle = (protocol: WireProtocol, idleWatch: IdleWatch.IdleWatch) => {
   const metrics = ChatMetrics.forTransport(protocol.name)
   return (socket: Socket.Socket): Effect.Effect<void, never, Hub | ServerConfig> =>
     Effect.gen(function*() {
@@ -98,26 +113,37 @@ export const handle = (protocol: WireProtocol) => {
       // The first reason wins; later ones are no-ops.
       const finish = (reason: DisconnectReason) => Deferred.succeed(ending, reason)
 
-      const outbox = Outbox.make(
-        config.maxQueue,
-        () => {
+      // Runs the reader and the writer on demand, in fibers of the connection's scope.
+      const fibers = yield* FiberSet.make()
+      const runFork = yield* FiberSet.runtime(fibers)<Hub | ServerConfig | Scope.Scope>()
+      const write = yield* socket.writer
+      const direct = DirectWrite.of(socket)
+      const outbox = Outbox.make({
+        maxLines: config.maxQueue,
+        onTooSlow: () => {
           metrics.slowReaderCutoffs.add(1)
           Deferred.unsafeDone(ending, Exit.succeed(tooSlow))
         },
-        DirectWrite.of(socket),
-        { delivered: metrics.deliveries.add, backlog: metrics.outboxBacklog.add }
-      )
-      // Counted from the start, registered with the hub or not (an IRC client registers later).
-      metrics.connects.add(1)
-      metrics.connections.add(1)
-      yield* Effect.addFinalizer(() =>
-        Deferred.poll(ending).pipe(
-          Effect.flatMap(Option.match({ onNone: () => Effect.succeed(closed), onSome: (decided) => decided })),
-          Effect.map((reason) => {
-            metrics.connections.add(-1)
-            metrics.outboxBacklog.add(-outbox.backlog())
-            metrics.disconnect(reasonLabel(reason))
-          })
+        // Not immediately: the writer takes everything the current transition appends, in one write.
+        startWriter: () => {
+          runFork(writer, { immediate: false })
+        },
+        direct,
+        observer: { delivered: metrics.deliveries.add, backlog: metrics.outboxBacklog.add }
+      })
+      // Writer: everything ready goes out in one write. Written as recursion on
+      // `flatMap` rather than `Effect.gen`: it runs once per recipient per
+      // event for a socket without a direct write, and a generator step costs more.
+      const writeAll: Effect.Effect<void, Socket.SocketError> = Effect.suspend(() => {
+        const step = outbox.next()
+        if (step === undefined) return Effect.void
+        if (step._tag === "Drain") return direct === undefined ? writeAll : Effect.zipRight(direct.drained, writeAll)
+        const next = step.close === undefined ? writeAll : finish(step.close)
+        return step.text === "" ? next : Effect.zipRight(write(step.text), next)
+      })
+      const writer = writeAll.pipe(
+        Effect.catchAll((error) =>
+          annotated(Effect.logDebug("write failed", error)).pipe(Effect.zipRight(finish(closed)))
         )
       )
       const protocolSession = protocol.session?.()
@@ -129,67 +155,50 @@ export const handle = (protocol: WireProtocol) => {
         )
       // Connected at once, or once the protocol's session registers.
       let session: Session | undefined = protocolSession === undefined ? yield* connectAs(undefined) : undefined
-      const annotate = (connected: Session) =>
-        Effect.annotateLogsScoped({ client: connected.id, protocol: protocol.name }).pipe(
-          Effect.zipRight(Effect.logDebug("connected"))
-        )
-      if (session !== undefined) yield* annotate(session)
+      // Each log line names the client, annotated where it is written: annotating the
+      // connection's fiber instead would keep a copy of its FiberRefs for every idle client.
+      const annotated = <A, E, R>(log: Effect.Effect<A, E, R>) =>
+        Effect.annotateLogs(log, { client: session?.id, protocol: protocol.name })
+      // Built when called, once `session` is set.
+      const logConnected = () => annotated(Effect.logDebug("connected"))
+      if (session !== undefined) yield* logConnected()
       /** Text for this client that needs nothing shared: straight into its outbox. */
       const writeLocal = (rendered: Rendered): void => {
         if (rendered.count > 0) outbox.write(rendered.text, rendered.count)
       }
 
-      // Writer: everything ready goes out in one write. Written as recursion on
-      // `flatMap` rather than `Effect.gen`: it runs once per recipient per
-      // event, and a generator step costs more.
-      const write = yield* socket.writer
-      const writeAll: Effect.Effect<void, Socket.SocketError> = Effect.flatMap(outbox.take, (batch) => {
-        const next = batch.close === undefined ? writeAll : finish(batch.close)
-        return batch.text === "" ? next : Effect.zipRight(write(batch.text), next)
-      })
-      yield* writeAll.pipe(
-        Effect.catchAll((error) => Effect.logDebug("write failed", error).pipe(Effect.zipRight(finish(closed)))),
-        Effect.forkScoped
-      )
-
-      // Reading: the socket's `run` hands each chunk over through a one-chunk
-      // inbox and reads the next only when there is room again, so while flood
-      // control waits nothing more is read and TCP slows the sender. What was
-      // read before a reset is still handled; lines that flood control holds
-      // back when the reset comes are dropped (`gone` cuts the wait short).
-      const inbox = yield* Mailbox.make<Uint8Array | string, Socket.SocketError>(1)
-      const gone = yield* Deferred.make<void>()
-      const reading = protocol.framing === "message"
-        ? socket.runRaw((chunk) => inbox.offer(chunk))
-        : socket.run((chunk) => inbox.offer(chunk))
-      yield* reading.pipe(
-        Effect.tapError(() => Deferred.succeed(gone, undefined)),
-        Mailbox.into(inbox),
-        Effect.forkScoped
-      )
+      // Reading: the reader runs while the socket has chunks, and reads the
+      // next only when the last one is handled, so while flood control waits
+      // nothing more is read and TCP slows the sender. What was read before a
+      // reset is still handled; lines that flood control holds back when the
+      // reset comes are dropped (the socket's `failed` cuts the wait short).
+      const reads = yield* DirectRead.fromSocket(socket, { raw: protocol.framing === "message" })
 
       // Handling: lines in, to the hub in batches, until the client is done.
-      const resetWhileWaiting = Deferred.await(gone).pipe(Effect.zipRight(Effect.fail(new ResetWhileWaiting())))
+      const resetWhileWaiting = reads.failed.pipe(Effect.catchAll(() => Effect.fail(new ResetWhileWaiting())))
       const admit = yield* FloodControl.make(config, resetWhileWaiting, metrics.floodDelayed.add)
       // Splits what the socket reads into frames, as the protocol frames them.
       const frames = protocol.framing === "message"
         ? messageFrame(config.maxLineBytes, protocol.binary)
         : streamFrame(config.maxLineBytes)
-      const tooLong: Input = Either.left(new LineTooLong({ maxBytes: config.maxLineBytes }))
+      // Made when needed: an error value captures a stack, a few hundred bytes that an idle client need not hold.
+      const tooLong = (): Input => Either.left(new LineTooLong({ maxBytes: config.maxLineBytes }))
       // The idle timeout: the operator's, or the protocol's own keep-alive default.
       const idleTimeout = config.idleTimeout ?? (protocolSession?.keepAlive === undefined ? undefined : {
         duration: protocolSession.keepAlive.idleTimeout,
         label: Duration.format(protocolSession.keepAlive.idleTimeout)
       })
       // When a line last arrived, for the idle timeout; without one, nobody asks.
-      const lastLineAt = yield* Ref.make(yield* Clock.currentTimeMillis)
+      let lastLineAt = yield* Clock.currentTimeMillis
       const lineArrived = idleTimeout === undefined
         ? Effect.void
-        : Clock.currentTimeMillis.pipe(Effect.flatMap((now) => Ref.set(lastLineAt, now)))
+        : Clock.currentTimeMillis.pipe(Effect.map((now) => {
+          lastLineAt = now
+        }))
 
       /** What a frame asks for; undefined for one that asks nothing (a blank line is ignored). */
       const toInput = (frame: Frame.Frame): Input | undefined =>
-        frame._tag === "TooLong" ? tooLong : protocol.parse(frame.text)
+        frame._tag === "TooLong" ? tooLong() : protocol.parse(frame.text)
 
       /** The hub could not take the lines: the client hears they were not delivered, and stays. */
       const notDelivered = (connected: Session, inputs: ReadonlyArray<Input>) =>
@@ -207,7 +216,7 @@ export const handle = (protocol: WireProtocol) => {
             done += batch.length
             const quit = yield* hub.execute(connected.id, batch).pipe(
               Effect.catchAll((error) =>
-                Effect.logWarning("lines not delivered", error).pipe(
+                annotated(Effect.logWarning("lines not delivered", error)).pipe(
                   Effect.zipRight(notDelivered(connected, batch)),
                   Effect.as(undefined)
                 )
@@ -262,11 +271,11 @@ export const handle = (protocol: WireProtocol) => {
                   if (Either.isRight(connected)) {
                     session = connected.right
                     protocolSession!.registered?.(connected.right.nick)
-                    yield* annotate(connected.right)
+                    yield* logConnected()
                   } else if (connected.left._tag === "NickTaken") {
                     writeLocal(protocolSession!.nickTaken(connected.left))
                   } else {
-                    yield* Effect.logWarning("could not register a client", connected.left)
+                    yield* annotated(Effect.logWarning("could not register a client", connected.left))
                     return yield* Effect.fail(new Quitting({ reason: closed }))
                   }
                   break
@@ -286,7 +295,7 @@ export const handle = (protocol: WireProtocol) => {
       const onLinesNow = (connected: Session, inputs: ReadonlyArray<Input>) =>
         hub.execute(connected.id, inputs).pipe(
           Effect.catchAll((error) =>
-            Effect.logWarning("lines not delivered", error).pipe(
+            annotated(Effect.logWarning("lines not delivered", error)).pipe(
               Effect.zipRight(notDelivered(connected, inputs)),
               Effect.as(undefined)
             )
@@ -331,61 +340,91 @@ export const handle = (protocol: WireProtocol) => {
           }
           return hub.tell(session.id, replies, reason).pipe(
             // Without the hub, the client is closed at once: nothing more would reach it.
-            Effect.catchAll((error) => Effect.logWarning("could not tell a client it is closed", error)),
+            Effect.catchAll((error) => annotated(Effect.logWarning("could not tell a client it is closed", error))),
             Effect.zipRight(finishLater(reason))
           )
         })
 
-      const endOfStream = Effect.succeed(undefined)
-      const handling = Effect.gen(function*() {
-        while (true) {
-          const chunk = yield* inbox.take.pipe(Effect.catchIf(Cause.isNoSuchElementException, () => endOfStream))
-          if (chunk === undefined) return
-          yield* onChunk(chunk)
-        }
+      /** Handles chunks while the socket has them; ends at `wait` (the reader stops) or at the end of the stream. */
+      const readAll: Effect.Effect<
+        "paused" | "ended",
+        Quitting | ResetWhileWaiting | Socket.SocketError,
+        Scope.Scope
+      > = Effect.suspend(() => {
+        const result = reads.read()
+        if (DirectRead.isChunk(result)) return Effect.zipRight(onChunk(result), readAll)
+        if (result === DirectRead.wait) return Effect.succeed("paused")
+        if (result === DirectRead.end) return Effect.succeed("ended")
+        return Effect.fail(result)
       })
-
-      yield* handling.pipe(
+      const reader = readAll.pipe(
         Effect.matchEffect({
-          // End of stream: the lines before it were processed; now close.
-          onSuccess: () => closeAfterFlush(closed, []),
+          onSuccess: (state) => {
+            if (state === "ended") {
+              // End of stream: the lines before it were processed; now close.
+              return closeAfterFlush(closed, [])
+            }
+            // Nothing more to read for now: the next chunk starts a reader again.
+            return Effect.sync(() => reads.whenReadable(startReader))
+          },
           onFailure: (error) =>
             error instanceof Quitting
               ? finishLater(error.reason)
               // A reset or socket error: the client is gone, and so are any lines
               // flood control was still holding back.
-              : Effect.logDebug("read failed", error).pipe(Effect.zipRight(finish(closed)))
-        }),
-        Effect.forkScoped
+              : annotated(Effect.logDebug("read failed", error)).pipe(Effect.zipRight(finish(closed)))
+        })
       )
+      function startReader(): void {
+        runFork(reader)
+      }
+      startReader()
 
-      // Idle timeout: a watchdog that sleeps until the deadline the last line set.
-      // A loop, not recursion: a client may stay for days, and each re-arm by
-      // recursion inside a generator kept the one before it alive. With a
-      // keep-alive, the client is pinged once half the time has passed.
+      // Idle timeout: the listener's idle watch calls `due` at the deadline the last
+      // line set, and this connection holds no fiber for it. With a keep-alive,
+      // the client is pinged once half the time has passed.
+      let stopWatching = (): void => {}
       if (idleTimeout !== undefined) {
         const timeout = Duration.toMillis(idleTimeout.duration)
         const keepAlive = protocolSession?.keepAlive
-        const watch: Effect.Effect<void> = Effect.gen(function*() {
-          let pingedAfter = -1
-          while (true) {
-            const last = yield* Ref.get(lastLineAt)
-            const silentFor = (yield* Clock.currentTimeMillis) - last
-            if (silentFor >= timeout) break
-            if (keepAlive !== undefined && pingedAfter !== last && silentFor >= timeout / 2) {
-              pingedAfter = last
-              writeLocal(keepAlive.ping())
-            }
-            const pingAt = keepAlive !== undefined && pingedAfter !== last ? timeout / 2 : timeout
-            yield* Effect.sleep(Math.max(1, pingAt - silentFor))
+        let pingedAfter = -1
+        const due = (now: number): number | undefined => {
+          const last = lastLineAt
+          const silentFor = now - last
+          if (silentFor >= timeout) {
+            runFork(closeAfterFlush(idle, [{ _tag: "IdleTimeout", after: idleTimeout.label }]))
+            return undefined
           }
-          yield* closeAfterFlush(idle, [{ _tag: "IdleTimeout", after: idleTimeout.label }])
-        })
-        yield* Effect.forkScoped(watch)
+          if (keepAlive !== undefined && pingedAfter !== last && silentFor >= timeout / 2) {
+            pingedAfter = last
+            writeLocal(keepAlive.ping())
+          }
+          const pingAt = keepAlive !== undefined && pingedAfter !== last ? timeout / 2 : timeout
+          return now + Math.max(1, pingAt - silentFor)
+        }
+        const now = yield* Clock.currentTimeMillis
+        stopWatching = idleWatch.watch(now + (keepAlive !== undefined ? timeout / 2 : timeout), { due })
       }
 
+      // Counted once served, registered with the hub or not (an IRC client registers later).
+      metrics.connects.add(1)
+      metrics.connections.add(1)
+      // Closing starts here: no line is handled, nor written, once the client's end is being
+      // announced. (One finalizer for both jobs: each keeps its own copy of the fiber's state.)
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => stopWatching()).pipe(
+          Effect.zipRight(FiberSet.clear(fibers)),
+          Effect.zipRight(Deferred.poll(ending)),
+          Effect.flatMap(Option.match({ onNone: () => Effect.succeed(closed), onSome: (decided) => decided })),
+          Effect.map((reason) => {
+            metrics.connections.add(-1)
+            metrics.outboxBacklog.add(-outbox.backlog())
+            metrics.disconnect(reasonLabel(reason))
+          })
+        )
+      )
       const reason = yield* Deferred.await(ending)
-      yield* Effect.logDebug("disconnected", reason._tag)
+      yield* annotated(Effect.logDebug("disconnected", reason._tag))
     }).pipe(
       Effect.scoped,
       // Defects are bugs: logged with their cause, contained to this connection.

@@ -8,26 +8,31 @@
  * counter rather than a queue of items, appending never waits, and waking
  * the writer is one callback rather than a `Deferred`.
  */
-import type * as Socket from "@effect/platform/Socket"
-import { Effect } from "effect"
 import type { DisconnectReason } from "../domain/Domain.js"
 import type { Sink } from "../domain/Event.js"
 import type { DirectWrite } from "../socket/DirectWrite.js"
 
 /** What the writer takes at once: written together, counted in lines. */
 export interface Batch {
+  readonly _tag: "Batch"
   readonly text: string
   readonly lines: number
   /** Set once everything for the client has been taken: end the connection with this reason. */
   readonly close: DisconnectReason | undefined
 }
 
+/** The writer's next step: a batch to write, or (with a direct write) waiting for a full socket to drain. */
+export type Step = Batch | { readonly _tag: "Drain" }
+
+const drainStep: Step = { _tag: "Drain" }
+
 export interface Outbox extends Sink {
   /**
-   * Waits for text (or a close), then takes all of it. With a direct write,
-   * it may first wait for the socket to drain, and fail if it closed.
+   * For the writer: its next step, taken now. `undefined` when there is
+   * nothing to do: the writer stops there, and the outbox calls
+   * `startWriter` again when there is.
    */
-  readonly take: Effect.Effect<Batch, Socket.SocketError>
+  readonly next: () => Step | undefined
   /** Lines waiting for the writer now. */
   readonly backlog: () => number
 }
@@ -38,6 +43,21 @@ export interface Observer {
   readonly delivered: (count: number) => void
   /** The lines waiting here grew (or, negative, shrank) by `delta`. */
   readonly backlog: (delta: number) => void
+}
+
+export interface Options {
+  /** Most lines waiting for the writer; past it the client is too slow. */
+  readonly maxLines: number
+  /** Called once when the client is cut off for being too slow. */
+  readonly onTooSlow: () => void
+  /**
+   * Called when the writer has something to do and is not running: run it
+   * (a fiber that takes `next` until `undefined`). The connection runs it
+   * only then, so an idle client holds no writer fiber.
+   */
+  readonly startWriter: () => void
+  readonly direct?: DirectWrite | undefined
+  readonly observer?: Observer | undefined
 }
 
 /**
@@ -51,52 +71,39 @@ export interface Observer {
  * batch only once the socket has accepted the last one, so a client that
  * stops reading holds at most one batch there and fills its outbox next.
  *
- * With `direct`, text arriving while the writer is idle goes straight to
- * the socket, with no fiber woken; the writer is woken only to wait for a
- * full socket to drain, and meanwhile text gathers here as without it.
+ * With `direct`, text arriving while the writer is not running goes
+ * straight to the socket, with no fiber at all; the writer runs only to wait
+ * for a full socket to drain, and meanwhile text gathers here as without it.
  */
-export const make = (
-  maxLines: number,
-  onTooSlow: () => void,
-  direct?: DirectWrite,
-  observer?: Observer
-): Outbox => {
+export const make = (options: Options): Outbox => {
+  const { direct, maxLines, observer } = options
   let text = ""
   // Lines in `text`.
   let lines = 0
   let close: DisconnectReason | undefined
   let cutOff = false
-  let waiting: ((taken: Effect.Effect<Batch, Socket.SocketError>) => void) | undefined
+  // A writer is running (or about to): text waits here for it.
+  let writing = false
+  // The writer must first wait for the socket to drain.
+  let mustDrain = false
 
-  const drain = (): Batch => {
-    const batch: Batch = { text, lines, close }
-    if (lines > 0) observer?.backlog(-lines)
-    text = ""
-    lines = 0
-    return batch
+  const wake = (): void => {
+    if (writing) return
+    writing = true
+    options.startWriter()
   }
-  // Lazy, so a writer woken by the first of many appends in one transition takes them all.
-  const drained = Effect.sync(drain)
-
-  const wakeWith = (taken: Effect.Effect<Batch, Socket.SocketError>): void => {
-    const resume = waiting
-    if (resume !== undefined) {
-      waiting = undefined
-      resume(taken)
-    }
-  }
-  const wake = (): void => wakeWith(drained)
 
   const write = (line: string, count: number, canWait = false): void => {
     if (cutOff || close !== undefined) return
-    if (direct !== undefined && waiting !== undefined) {
+    if (direct !== undefined && !writing) {
       switch (direct.write(line, canWait)) {
         case "ok":
           observer?.delivered(count)
           return
         case "full":
           observer?.delivered(count)
-          return wakeWith(Effect.zipRight(direct.drained, drained))
+          mustDrain = true
+          return wake()
         case "closed":
           // Taken the usual way, so that the writer fails with the socket's own error.
           break
@@ -104,7 +111,7 @@ export const make = (
     }
     if (lines > 0 && lines + count > maxLines) {
       cutOff = true
-      return onTooSlow()
+      return options.onTooSlow()
     }
     text += line
     lines += count
@@ -119,13 +126,21 @@ export const make = (
     wake()
   }
 
-  const take = Effect.async<Batch, Socket.SocketError>((resume) => {
-    if (text !== "" || close !== undefined) return resume(Effect.succeed(drain()))
-    waiting = resume
-    return Effect.sync(() => {
-      waiting = undefined
-    })
-  })
+  const next = (): Step | undefined => {
+    if (mustDrain) {
+      mustDrain = false
+      return drainStep
+    }
+    if (text === "" && close === undefined) {
+      writing = false
+      return undefined
+    }
+    const batch: Batch = { _tag: "Batch", text, lines, close }
+    if (lines > 0) observer?.backlog(-lines)
+    text = ""
+    lines = 0
+    return batch
+  }
 
-  return { write, close: closeWith, take, backlog: () => lines }
+  return { write, close: closeWith, next, backlog: () => lines }
 }

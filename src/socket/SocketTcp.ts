@@ -24,6 +24,7 @@ import * as SocketServer from "@effect/platform/SocketServer"
 import type { Scope } from "effect"
 import { Duration, Effect, Layer, Queue } from "effect"
 import * as Net from "node:net"
+import * as DirectRead from "./DirectRead.js"
 import * as DirectWrite from "./DirectWrite.js"
 import * as AcceptLoop from "./internal/acceptLoop.js"
 import * as Listen from "./internal/listen.js"
@@ -116,16 +117,38 @@ export const fromNetSocket = (conn: Net.Socket, batching?: Batching): Socket.Soc
     notify()
   })
 
+  /** The next chunk Node has buffered, taken now. */
+  const read = (): Uint8Array | typeof DirectRead.wait | typeof DirectRead.end | Socket.SocketError => {
+    if (failure !== undefined) return new Socket.SocketGenericError({ reason: "Read", cause: failure })
+    const chunk: unknown = conn.read()
+    if (chunk instanceof Uint8Array) return chunk
+    return ended || conn.readableEnded || conn.destroyed ? DirectRead.end : DirectRead.wait
+  }
+  const failed = Effect.async<never, Socket.SocketError>((resume) => {
+    const onError = (error: Error) =>
+      resume(Effect.fail(new Socket.SocketGenericError({ reason: "Read", cause: error })))
+    if (failure !== undefined) return onError(failure)
+    conn.once("error", onError)
+    return Effect.sync(() => {
+      conn.off("error", onError)
+    })
+  })
+
   /** The next chunk Node has buffered, waiting for one; undefined at end of stream. */
   const nextChunk = Effect.async<Uint8Array | undefined, Socket.SocketError>((resume) => {
     const attempt = (): void => {
-      if (failure !== undefined) {
-        return resume(Effect.fail(new Socket.SocketGenericError({ reason: "Read", cause: failure })))
+      const result = read()
+      if (result === DirectRead.wait) {
+        wake = attempt
+      } else {
+        resume(
+          result === DirectRead.end
+            ? Effect.succeed(undefined)
+            : result instanceof Uint8Array
+            ? Effect.succeed(result)
+            : Effect.fail(result)
+        )
       }
-      const chunk: unknown = conn.read()
-      if (chunk instanceof Uint8Array) return resume(Effect.succeed(chunk))
-      if (ended || conn.readableEnded || conn.destroyed) return resume(Effect.succeed(undefined))
-      wake = attempt
     }
     attempt()
     return Effect.sync(() => {
@@ -197,6 +220,17 @@ export const fromNetSocket = (conn: Net.Socket, batching?: Batching): Socket.Soc
    * waiting for the turn to end.
    */
   const writeNow = (chunk: Uint8Array | string, canWait = false): "ok" | "full" | "closed" => {
+    if (pending !== "" && typeof chunk === "string" && batching !== undefined) {
+      // The hot path (a crowd's notices): text already waits, so the socket was
+      // open and not full when it began to, and nothing has been written since.
+      pending += chunk
+      if (pending.length >= batching.flushAt) return flush() ? "ok" : "full"
+      if (!canWait && flushDue !== "endOfTurn") {
+        flushDue = "endOfTurn"
+        batching.atEndOfTurn(flush)
+      }
+      return "ok"
+    }
     if (conn.destroyed || conn.writableEnded) return "closed"
     if (batching === undefined || typeof chunk !== "string") {
       if (pending !== "") flush()
@@ -242,7 +276,14 @@ export const fromNetSocket = (conn: Net.Socket, batching?: Batching): Socket.Soc
     runRaw: run,
     writer: Effect.acquireRelease(Effect.succeed(write), () => Effect.sync(end))
   }
-  return RemoteAddress.offer(DirectWrite.offer(socket, { write: writeNow, drained }), conn.remoteAddress)
+  const direct = DirectRead.offer(DirectWrite.offer(socket, { write: writeNow, drained }), {
+    read,
+    whenReadable: (waiting) => {
+      wake = waiting
+    },
+    failed
+  })
+  return RemoteAddress.offer(direct, conn.remoteAddress)
 }
 
 /** How long a closing connection may take to hand its last bytes on, even when its close is cut short. */

@@ -31,6 +31,7 @@ import * as Http from "node:http"
 import * as Https from "node:https"
 import type { Duplex } from "node:stream"
 import * as WS from "ws"
+import * as DirectRead from "./DirectRead.js"
 import * as DirectWrite from "./DirectWrite.js"
 import * as AcceptLoop from "./internal/acceptLoop.js"
 import * as Listen from "./internal/listen.js"
@@ -125,18 +126,40 @@ export const fromWebSocket = ({ address, raw, ws }: Upgraded): Socket.Socket => 
     notify()
   })
 
+  /** The next frame received, taken now: text for a text frame, bytes for a binary one. */
+  const read = (): DirectRead.ReadResult => {
+    const frame = frames.shift()
+    if (frame !== undefined) {
+      if (frames.length === 0 && ws.readyState === WS.WebSocket.OPEN) ws.resume()
+      return frame
+    }
+    if (failure !== undefined) return new Socket.SocketGenericError({ reason: "Read", cause: failure })
+    return ended || ws.readyState !== WS.WebSocket.OPEN ? DirectRead.end : DirectRead.wait
+  }
+  const failed = Effect.async<never, Socket.SocketError>((resume) => {
+    const onError = (error: Error) =>
+      resume(Effect.fail(new Socket.SocketGenericError({ reason: "Read", cause: error })))
+    if (failure !== undefined) return onError(failure)
+    ws.once("error", onError)
+    return Effect.sync(() => {
+      ws.off("error", onError)
+    })
+  })
+
   const nextFrame = Effect.async<string | Uint8Array | undefined, Socket.SocketError>((resume) => {
     const attempt = (): void => {
-      const frame = frames.shift()
-      if (frame !== undefined) {
-        if (frames.length === 0 && ws.readyState === WS.WebSocket.OPEN) ws.resume()
-        return resume(Effect.succeed(frame))
+      const result = read()
+      if (result === DirectRead.wait) {
+        wake = attempt
+      } else {
+        resume(
+          result === DirectRead.end
+            ? Effect.succeed(undefined)
+            : DirectRead.isChunk(result)
+            ? Effect.succeed(result)
+            : Effect.fail(result)
+        )
       }
-      if (failure !== undefined) {
-        return resume(Effect.fail(new Socket.SocketGenericError({ reason: "Read", cause: failure })))
-      }
-      if (ended || ws.readyState !== WS.WebSocket.OPEN) return resume(Effect.succeed(undefined))
-      wake = attempt
     }
     attempt()
     return Effect.sync(() => {
@@ -225,7 +248,14 @@ export const fromWebSocket = ({ address, raw, ws }: Upgraded): Socket.Socket => 
     runRaw,
     writer: Effect.acquireRelease(Effect.succeed(write), () => Effect.void)
   }
-  return RemoteAddress.offer(DirectWrite.offer(socket, { write: (text) => writeNow(text), drained }), address)
+  const direct = DirectRead.offer(DirectWrite.offer(socket, { write: (text) => writeNow(text), drained }), {
+    read,
+    whenReadable: (waiting) => {
+      wake = waiting
+    },
+    failed
+  })
+  return RemoteAddress.offer(direct, address)
 }
 
 /**

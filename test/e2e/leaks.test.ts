@@ -23,12 +23,12 @@ const perKind = 60
 const perRound = 12
 
 /** The server in this process, with its fibers counted from the start. */
-const startInProcess = async () => {
+const startInProcess = async (options: ServerConfig.ServerOptions = { rate: 0, maxQueue: 20, idleTimeout: "1s" }) => {
   const supervisor = await Effect.runPromise(Supervisor.track)
   const scope = await Effect.runPromise(Scope.make())
   const layer = ChatServer.layer.pipe(
     Layer.provideMerge(SocketTcp.layer({ host: "127.0.0.1", port: 0 })),
-    Layer.provide(ServerConfig.layer({ rate: 0, maxQueue: 20, idleTimeout: "1s" })),
+    Layer.provide(ServerConfig.layer(options)),
     Layer.orDie
   )
   const context = await Effect.runPromise(
@@ -134,8 +134,8 @@ describe("300 TCP connections of every kind", () => {
       // for as long as the idle timeout.
       await Promise.all(ids.flatMap((i) => [cleanClose(i), quit(i), reset(i), idle(i)]))
       const stalledClients = await Promise.all(ids.map(stalled))
-      // The server's fibers are among those counted: each connection has several.
-      assert.isAtLeast(await server.fibers(), baseline + 2 * perRound)
+      // The server's fibers are among those counted: each connection has the one serving it.
+      assert.isAtLeast(await server.fibers(), baseline + perRound)
       const target = tooSlow + perRound
       for (let n = 0; tooSlow < target && n < 100_000; n += 10) {
         await flooder.write(Array.from({ length: 10 }, (_, k) => `${n + k} ${padding}\n`).join(""))
@@ -168,5 +168,27 @@ describe("300 TCP connections of every kind", () => {
     assert.strictEqual(await eventually(server.fibers, baseline), baseline)
     await server.stop()
     assert.strictEqual(await eventually(openSockets, socketsBefore), socketsBefore)
+  }, 60_000)
+})
+
+describe("an idle connection", () => {
+  it("holds one fiber, the one serving it; reading and writing take one only while they work", async () => {
+    const server = await startInProcess({})
+    const baseline = await server.fibers()
+    const clients = await Promise.all(Array.from({ length: 20 }, () => connected(server.port)))
+    assert.strictEqual(await eventually(server.fibers, baseline + 20), baseline + 20)
+
+    // Everyone talks, and hears everyone else; then they are idle again.
+    for (const [i, client] of clients.entries()) client.send(`hello from ${i}`)
+    await Promise.all(clients.map((client) => {
+      let heard = 0
+      return client.until((line) => line.includes("> hello from ") && ++heard === clients.length - 1)
+    }))
+    assert.strictEqual(await eventually(server.fibers, baseline + 20), baseline + 20)
+
+    for (const client of clients) client.send("/quit")
+    await Promise.all(clients.map((client) => client.closed()))
+    assert.strictEqual(await eventually(server.fibers, baseline), baseline)
+    await server.stop()
   }, 60_000)
 })

@@ -30,7 +30,8 @@ export const run = <C>(options: Accepted<C>) =>
             Effect.catchAllCause((cause) =>
               Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logWarning("connection handler failed", cause)
             ),
-            Effect.ensuring(options.close(connection))
+            // Built when it runs: an open connection need not hold its closing effect.
+            Effect.ensuring(Effect.suspend(() => options.close(connection)))
           )
         )
       ),
