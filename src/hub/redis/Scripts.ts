@@ -210,7 +210,8 @@ end
 local function finish(result)
   flush(nil)
   local out = '{"r":' .. result .. ',"e":[' .. table.concat(events, ',') .. ']}'
-  publish(NODE)
+  -- Named by the operation: its node delivers it from this answer, and skips the copy.
+  publish(OP ~= '' and OP or NODE)
   if OP ~= '' then redis.call('SET', P .. 'op:' .. OP, out, 'PX', 30000) end
   return { 'ok', out }
 end
