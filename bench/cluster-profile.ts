@@ -82,6 +82,11 @@ const startNode = async (): Promise<{ child: ChildProcess; port: number }> => {
     { cwd: root, stdio: ["ignore", "ignore", "pipe"] }
   )
   const match = await waitForLine(child, "stderr", /listening on [^:\s]+:(\d+)/)
+  let log = ""
+  child.stderr.on("data", (data: Buffer) => {
+    if (log.length < 20_000) log += data.toString()
+  })
+  child.once("exit", () => process.stderr.write(`node ${child.pid} log:\n${log.slice(0, 3000)}\n`))
   return { child, port: Number(match[1]) }
 }
 const count = Number(argument("nodes", single ? "1" : "2"))
@@ -131,6 +136,7 @@ process.stdout.write(
   }; redis µs/event ${(cpu.at(-1)! * 1000 / events).toFixed(1)}\n`
 )
 process.stdout.write(await redisCli("INFO", "commandstats"))
+process.stdout.write(await redisCli("INFO", "errorstats"))
 process.stdout.write(await redisCli("INFO", "stats"))
 for (const node of nodes) {
   await new Promise<void>((resolve) => {

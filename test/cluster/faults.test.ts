@@ -1,7 +1,8 @@
 /**
  * Faults of a cluster over real TCP: a node killed (`kill -9`), a node
  * frozen past the timeout (SIGSTOP/SIGCONT), Redis paused, frozen, its
- * connections killed, its pub/sub connection killed, Redis restarted empty.
+ * connections killed, its pub/sub connection killed, Redis stopped for a
+ * while, Redis restarted empty.
  * Each test says what users see, and that no line is silently dropped or
  * delivered twice. Nodes run with a short `--cluster-timeout` where the test
  * waits for one.
@@ -133,6 +134,29 @@ describe.runIf(hasRedis)("Redis unavailable for a few seconds", () => {
     console.log(`SIGSTOP 2 s: ${result.delivered} delivered, ${result.refused} not delivered`)
     alice.send("after the freeze")
     await waitFor(bob, "<alice> after the freeze")
+  })
+
+  it("Redis stopped: each line is answered not delivered at once, never queued to be sent later", async () => {
+    // A long timeout: the node keeps its clients through the outage.
+    const { alice, bob } = await pair(["--cluster-timeout", "30s"])
+    const { back } = await redis.outage(3000)
+    const answeredMs: Array<number> = []
+    for (let i = 0; i < 5; i++) {
+      const sent = performance.now()
+      alice.send(`during ${i}`)
+      await waitFor(alice, notDelivered, 2_500)
+      answeredMs.push(performance.now() - sent)
+    }
+    // Not after the command timeout (3 s): the client refuses what it cannot send, rather than queue it.
+    for (const ms of answeredMs) assert.isBelow(ms, 1_000)
+    console.log(`Redis stopped: lines answered not delivered after ${answeredMs.map(Math.round).join(", ")} ms`)
+    await back
+    for (const client of [alice, bob]) {
+      await waitFor(client, "*** history lost in #lobby (the cluster's store restarted)", 10_000)
+    }
+    alice.send("after")
+    const seen = await waitFor(bob, "<alice> after")
+    assert.deepStrictEqual(seen.filter((line) => line.startsWith("<alice> ")), ["<alice> after"])
   })
 
   it("a client connecting while Redis is frozen is told the chat is unreachable", async () => {
