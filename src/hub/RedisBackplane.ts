@@ -146,7 +146,8 @@ type Item =
   | { readonly _tag: "Release"; readonly held: ReadonlyArray<NameKey> }
   | { readonly _tag: "Check"; readonly room: NameKey }
   | { readonly _tag: "Resync" }
-  | { readonly _tag: "Restart"; readonly seqs: ReadonlyMap<NameKey, number> }
+  /** Redis came back empty, in `epoch`: what this node delivers starts again there. */
+  | { readonly _tag: "Restart"; readonly epoch: string }
   | { readonly _tag: "Direct"; readonly events: ReadonlyArray<Event> }
 
 type Outcome =
@@ -233,6 +234,8 @@ export const make = (
      * for it.
      */
     const answeredOps = new Set<string>()
+    /** The epoch of what the delivery loop has delivered (the transitions' `epoch` may be ahead). */
+    let deliveryEpoch = epoch
     const copiedOps = new Set<string>()
     const maxAnswered = 1000
     const remember = (ops: Set<string>, op: string): void => {
@@ -243,9 +246,12 @@ export const make = (
     const handle = (item: Item): Effect.Effect<void> => {
       switch (item._tag) {
         case "Published": {
-          // `ORIGIN|[events]`: ORIGIN is the operation (`NODE:N`), or `0` for the reaper.
-          const bar = item.message.indexOf("|")
-          const origin = item.message.slice(0, bar)
+          // `EPOCH|ORIGIN|[events]`: ORIGIN is the operation (`NODE:N`), or `0` for the reaper.
+          const first = item.message.indexOf("|")
+          const bar = item.message.indexOf("|", first + 1)
+          // Numbered after Redis came back empty, before this node has caught up: its restart reads them from the log.
+          if (item.message.slice(0, first) !== deliveryEpoch) return Effect.void
+          const origin = item.message.slice(first + 1, bar)
           if (answeredOps.delete(origin)) return Effect.void
           const colon = origin.indexOf(":")
           const own = (colon === -1 ? origin : origin.slice(0, colon)) === node
@@ -265,7 +271,8 @@ export const make = (
         case "Resync":
           return delivery.resync
         case "Restart":
-          return Effect.sync(() => delivery.restart(item.seqs))
+          deliveryEpoch = item.epoch
+          return delivery.restart
         case "Direct":
           return Effect.sync(() => delivery.direct(item.events))
       }
@@ -446,6 +453,8 @@ export const make = (
         JSON.stringify(encodeReason(connectionLost))
       ])
       const again = (yield* cmd.run(Scripts.register, [prefix, randomUUID(), ""])) as ReadonlyArray<RedisClient.Reply>
+      // Redis came back empty meanwhile: the delivery loop starts again in the new epoch (its rooms are forgotten).
+      if (stringOf(again[0]) !== epoch) yield* Queue.offer(inbox, { _tag: "Restart", epoch: stringOf(again[0]) })
       epoch = stringOf(again[0])
       node = stringOf(again[1])
       nodes = stringOf(again[2])
@@ -453,10 +462,16 @@ export const make = (
       yield* Effect.logWarning(`rejoined cluster ${name} as node ${node} (${nodes} nodes)`)
     })
 
-    /** Redis came back empty: our clients registered again, with their nicks and rooms; their rooms told. */
+    /**
+     * Redis came back empty: our clients registered again, with their nicks
+     * and rooms; their rooms told. The transitions take the new epoch only
+     * once the delivery loop has been asked to restart in it, so that their
+     * answers reach it after the restart; until then they are refused (not
+     * delivered), and a failed attempt is tried again at the next heartbeat.
+     */
     const recover = Effect.gen(function*() {
       const again = (yield* cmd.run(Scripts.register, [prefix, randomUUID(), node])) as ReadonlyArray<RedisClient.Reply>
-      epoch = stringOf(again[0])
+      const fresh = stringOf(again[0])
       const clientsNow = Array.from(delivery.locals, ([id, local]) => ({
         id: String(id),
         nick: local.nick,
@@ -465,7 +480,7 @@ export const make = (
       })).filter((client) => client.nick !== undefined)
       const answer = (yield* cmd.run(Scripts.reregister, [
         prefix,
-        epoch,
+        fresh,
         node,
         "",
         String(Date.now() + offset + commandMs),
@@ -474,11 +489,8 @@ export const make = (
         JSON.stringify(clientsNow)
       ])) as ReadonlyArray<RedisClient.Reply>
       const lostIds = Array.isArray(answer[1]) ? (answer[1] as ReadonlyArray<RedisClient.Reply>).map(Number) : []
-      const seqs = new Map<NameKey, number>()
-      for (const room of delivery.followed()) {
-        seqs.set(room, Number((yield* cmd.call("GET", [`${prefix}seq:${room}`])) ?? 0))
-      }
-      yield* Queue.offer(inbox, { _tag: "Restart", seqs })
+      yield* Queue.offer(inbox, { _tag: "Restart", epoch: fresh })
+      epoch = fresh
       if (lostIds.length > 0) {
         const events = lostIds.map((client) => {
           dropped.add(client)

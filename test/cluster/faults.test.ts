@@ -225,4 +225,25 @@ describe.runIf(hasRedis)("Redis restarted empty", () => {
     const other = await named(one, "bob")
     assert.strictEqual(other.answer, "! nick bob is taken")
   })
+
+  it("what is said as soon as one node is back reaches the clients of a node that is not yet, once", async () => {
+    const cluster = freshCluster()
+    // Heartbeats every second on the first node, every 2.5 s on the second: the first is nearly always back first.
+    const one = await startNode(redis, cluster)
+    const two = await startNode(redis, cluster, ["--cluster-timeout", "30s"])
+    const alice = await named(one, "alice")
+    const bob = await named(two, "bob")
+    await alice.until((line) => line.endsWith(" is now bob"))
+    await redis.restart()
+    await waitFor(alice, "*** history lost in #lobby (the cluster's store restarted)", 10_000)
+    alice.send("first after the restart")
+    alice.send("second")
+    const seen = await waitFor(bob, "<alice> second", 10_000)
+    assert.deepStrictEqual(seen, [
+      "*** history lost in #lobby (the cluster's store restarted)",
+      "<alice> first after the restart",
+      "<alice> second"
+    ])
+    await bob.expectNoLine(300)
+  })
 })

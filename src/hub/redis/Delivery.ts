@@ -54,12 +54,14 @@ export interface Delivery {
   readonly check: (room: NameKey) => Effect.Effect<void, never>
   /** Every followed room read from its log past what was delivered (after pub/sub reconnected). */
   readonly resync: Effect.Effect<void, never>
-  /** Redis lost everything: each followed room starts again at `seq`, and its local members are told. */
-  readonly restart: (seqs: ReadonlyMap<NameKey, number>) => void
+  /**
+   * Redis lost everything: each followed room starts again from its first
+   * number, its local members are told, and what the room's new log already
+   * has is delivered.
+   */
+  readonly restart: Effect.Effect<void, never>
   /** Events to hand to the node as one batch (no room order involved). */
   readonly direct: (events: ReadonlyArray<Event>) => void
-  /** The rooms followed, for re-registering. */
-  readonly followed: () => ReadonlyArray<NameKey>
   /** This node lost the cluster: its clients and rooms are forgotten. */
   readonly forget: () => void
 }
@@ -247,10 +249,10 @@ export const make = (options: DeliveryOptions): Delivery => {
     flush()
   })
 
-  const restart = (seqs: ReadonlyMap<NameKey, number>): void => {
+  const restart = Effect.suspend(() => {
     for (const [key, room] of rooms) {
       room.ahead.clear()
-      room.last = seqs.get(key) ?? 0
+      room.last = 0
       let name: RoomName | undefined
       for (const member of room.members) {
         name ??= locals.get(member)?.rooms.get(key)
@@ -258,7 +260,8 @@ export const make = (options: DeliveryOptions): Delivery => {
       }
     }
     flush()
-  }
+    return resync
+  })
 
   return {
     locals,
@@ -275,7 +278,6 @@ export const make = (options: DeliveryOptions): Delivery => {
       batch.push(...events)
       flush()
     },
-    followed: () => Array.from(rooms.keys()),
     forget: () => {
       locals.clear()
       rooms.clear()

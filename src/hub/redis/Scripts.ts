@@ -201,9 +201,10 @@ local function disconnectClient(c, reason)
   redis.call('SREM', P .. 'nc:' .. c.node, c.id)
 end
 
+-- \`EPOCH|ORIGIN|[events]\`: a node that has not yet seen Redis come back empty skips what it cannot place.
 local function publish(origin)
   if #pub > 0 then
-    redis.call('PUBLISH', P .. 'events', origin .. '|[' .. table.concat(pub, ',') .. ']')
+    redis.call('PUBLISH', P .. 'events', EPOCH .. '|' .. origin .. '|[' .. table.concat(pub, ',') .. ']')
   end
 end
 
