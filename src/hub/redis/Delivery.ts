@@ -136,31 +136,43 @@ export const make = (options: DeliveryOptions): Delivery => {
     return true
   }
 
-  /** Delivers what is in order up to `limit`; a gap is filled from the log at once if `now`, else after a moment. */
-  const drain = (key: NameKey, limit: number, now: boolean): Effect.Effect<void> =>
+  /**
+   * Delivers what is in order up to `limit`; answers the number past the
+   * first gap at or below `limit` (undefined: none). Synchronous: the common
+   * case, an event arriving in order, costs no effect.
+   */
+  const inOrder = (key: NameKey, limit: number): number | undefined => {
+    const room = rooms.get(key)
+    if (room === undefined) return undefined
+    let next = room.ahead.get(room.last + 1)
+    while (next !== undefined && next.seq <= limit) {
+      room.ahead.delete(next.seq)
+      deliver(key, room, next)
+      if (!rooms.has(key)) return undefined
+      next = room.ahead.get(room.last + 1)
+    }
+    if (room.ahead.size === 0) return undefined
+    const first = Math.min(...room.ahead.keys())
+    return first > limit ? undefined : first
+  }
+
+  /** Delivers what is in order; a gap is left a moment for pub/sub to fill, then checked. */
+  const drainSoon = (key: NameKey): void => {
+    if (inOrder(key, Number.POSITIVE_INFINITY) !== undefined && !pendingChecks.has(key)) {
+      pendingChecks.add(key)
+      options.later(key)
+    }
+  }
+
+  /** Delivers what is in order up to `limit`, filling any gap from the log at once. */
+  const drainNow = (key: NameKey, limit: number): Effect.Effect<void> =>
     Effect.gen(function*() {
       // The gap last read from the log, by the number that ends it: read once, then told as missed.
       let readBefore = -1
       for (;;) {
+        const first = inOrder(key, limit)
         const room = rooms.get(key)
-        if (room === undefined) return
-        let next = room.ahead.get(room.last + 1)
-        while (next !== undefined && next.seq <= limit) {
-          room.ahead.delete(next.seq)
-          deliver(key, room, next)
-          if (!rooms.has(key)) return
-          next = room.ahead.get(room.last + 1)
-        }
-        if (room.ahead.size === 0) return
-        const first = Math.min(...room.ahead.keys())
-        if (first > limit) return
-        if (!now) {
-          if (!pendingChecks.has(key)) {
-            pendingChecks.add(key)
-            options.later(key)
-          }
-          return
-        }
+        if (first === undefined || room === undefined) return
         if (readBefore !== first) {
           readBefore = first
           const found = yield* options.read(key, room.last + 1, first - 1).pipe(
@@ -182,11 +194,11 @@ export const make = (options: DeliveryOptions): Delivery => {
   const held = (key: NameKey): boolean => (holds.get(key) ?? 0) > 0
 
   const published = (events: ReadonlyArray<Event>, own: boolean) =>
-    Effect.gen(function*() {
+    Effect.sync(() => {
       for (const event of events) {
         if (isRoomEvent(event)) {
           const key = keyOf(event.room)
-          if (offer(event) && !held(key)) yield* drain(key, Number.POSITIVE_INFINITY, false)
+          if (offer(event) && !held(key)) drainSoon(key)
         } else if (!own) {
           // A whisper: this node's own were delivered from its script's answer.
           batch.push(event)
@@ -196,13 +208,13 @@ export const make = (options: DeliveryOptions): Delivery => {
     })
 
   const release = (keys: ReadonlyArray<NameKey>) =>
-    Effect.gen(function*() {
+    Effect.sync(() => {
       for (const key of keys) {
         const n = (holds.get(key) ?? 1) - 1
         if (n <= 0) holds.delete(key)
         else holds.set(key, n)
       }
-      for (const key of keys) if (!held(key)) yield* drain(key, Number.POSITIVE_INFINITY, false)
+      for (const key of keys) if (!held(key)) drainSoon(key)
       flush()
     })
 
@@ -216,7 +228,7 @@ export const make = (options: DeliveryOptions): Delivery => {
           touched.add(key)
           // About the caller itself: in place before what follows (its replies, its next room).
           if (locals.has(event.client) && event._tag !== "Said" && event._tag !== "Acted") {
-            yield* drain(key, event.seq, true)
+            yield* drainNow(key, event.seq)
           }
         } else {
           // A client in no room hears of its new nick only in its reply.
@@ -228,14 +240,14 @@ export const make = (options: DeliveryOptions): Delivery => {
         }
       }
       for (const key of heldRooms) touched.delete(key)
-      for (const key of touched) if (!held(key)) yield* drain(key, Number.POSITIVE_INFINITY, false)
+      for (const key of touched) if (!held(key)) drainSoon(key)
       yield* release(heldRooms)
     })
 
   const check = (key: NameKey) =>
     Effect.suspend(() => {
       pendingChecks.delete(key)
-      return held(key) ? Effect.void : drain(key, Number.POSITIVE_INFINITY, true)
+      return held(key) ? Effect.void : drainNow(key, Number.POSITIVE_INFINITY)
     }).pipe(Effect.zipRight(Effect.sync(flush)))
 
   const resync = Effect.gen(function*() {
@@ -244,7 +256,7 @@ export const make = (options: DeliveryOptions): Delivery => {
         Effect.orElseSucceed((): ReadonlyArray<Event> => [])
       )
       for (const event of found) if (isRoomEvent(event) && event.seq > room.last) room.ahead.set(event.seq, event)
-      if (!held(key)) yield* drain(key, Number.POSITIVE_INFINITY, true)
+      if (!held(key)) yield* drainNow(key, Number.POSITIVE_INFINITY)
     }
     flush()
   })
