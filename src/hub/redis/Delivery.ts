@@ -156,9 +156,23 @@ export const make = (options: DeliveryOptions): Delivery => {
     return first > limit ? undefined : first
   }
 
-  /** Delivers what is in order; a gap is left a moment for pub/sub to fill, then checked. */
+  /**
+   * Delivers what is in order; a gap is left a moment for pub/sub to fill,
+   * then checked. Events waiting behind a gap are not scanned for it here:
+   * in a flood a gap of a moment holds many, and each arrival would scan
+   * them all.
+   */
   const drainSoon = (key: NameKey): void => {
-    if (inOrder(key, Number.POSITIVE_INFINITY) !== undefined && !pendingChecks.has(key)) {
+    const room = rooms.get(key)
+    if (room === undefined) return
+    let next = room.ahead.get(room.last + 1)
+    while (next !== undefined) {
+      room.ahead.delete(next.seq)
+      deliver(key, room, next)
+      if (!rooms.has(key)) return
+      next = room.ahead.get(room.last + 1)
+    }
+    if (room.ahead.size > 0 && !pendingChecks.has(key)) {
       pendingChecks.add(key)
       options.later(key)
     }
