@@ -2,7 +2,9 @@
  * The cluster benchmark: the light-rate and flood scenarios of bench/run.ts
  * against one `chat serve` alone, then against two nodes on one Redis with
  * the clients spread over both (client i on node i mod 2, senders on both),
- * alternating, several times; one table of medians.
+ * alternating, several times; one table of medians. A third setup, one node
+ * on Redis, tells the backplane's own cost apart from that of splitting the
+ * clients over two processes (on a 2-core machine, they compete for it).
  *
  *   npm run build && node --import tsx bench/cluster.ts [--repeats 3]
  *
@@ -100,11 +102,16 @@ interface Figures {
   readonly lost: number
 }
 
-const measure = async (scenario: Scenario, cluster: boolean): Promise<Figures> => {
-  const redis = cluster ? await startRedis() : undefined
-  const nodes = cluster
-    ? [await startNode(["--redis", redis!.url]), await startNode(["--redis", redis!.url])]
-    : [await startNode([])]
+type Setup = "single" | "redis1" | "cluster"
+const setups: ReadonlyArray<Setup> = ["single", "redis1", "cluster"]
+const labels: Record<Setup, string> = { single: "1 node", redis1: "1 node + Redis", cluster: "2 nodes + Redis" }
+
+const measure = async (scenario: Scenario, setup: Setup): Promise<Figures> => {
+  const redis = setup === "single" ? undefined : await startRedis()
+  const nodes = []
+  for (let i = 0; i < (setup === "cluster" ? 2 : 1); i++) {
+    nodes.push(await startNode(redis === undefined ? [] : ["--redis", redis.url]))
+  }
   const pids = nodes.map((node) => node.child.pid!)
   try {
     await new Promise((resolve) => setTimeout(resolve, 300))
@@ -153,25 +160,23 @@ process.stdout.write(
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
 )
 for (const scenario of scenarios) {
-  const runs: Record<"single" | "cluster", Array<Figures>> = { single: [], cluster: [] }
+  const runs: Record<Setup, Array<Figures>> = { single: [], redis1: [], cluster: [] }
   for (let i = 0; i < repeats; i++) {
-    for (const setup of ["single", "cluster"] as const) {
-      const figures = await measure(scenario, setup === "cluster")
+    for (const setup of setups) {
+      const figures = await measure(scenario, setup)
       process.stderr.write(`${scenario.name} #${i + 1} ${setup}: ${JSON.stringify(figures)}\n`)
       runs[setup].push(figures)
     }
   }
-  for (const setup of ["single", "cluster"] as const) {
+  for (const setup of setups) {
     const pick = (key: keyof Figures) => format(median(runs[setup].map((figures) => figures[key])))
     const label = `${scenario.name} (${scenario.clients}×${scenario.senders}×${scenario.messages}${
       scenario.rate > 0 ? ` @${scenario.rate}/s` : ""
     })`
     process.stdout.write(
-      `| ${label} | ${setup === "single" ? "1 node" : "2 nodes + Redis"} | ${pick("cpuPerDeliveryUs")} | ${
-        pick("nodeCpuPerDeliveryUs")
-      } | ${setup === "single" ? "–" : pick("redisCpuPerEventUs")} | ${pick("deliveriesPerSecond")} | ${
-        pick("p50")
-      } | ${pick("p99")} | ${pick("lost")} |\n`
+      `| ${label} | ${labels[setup]} | ${pick("cpuPerDeliveryUs")} | ${pick("nodeCpuPerDeliveryUs")} | ${
+        setup === "single" ? "–" : pick("redisCpuPerEventUs")
+      } | ${pick("deliveriesPerSecond")} | ${pick("p50")} | ${pick("p99")} | ${pick("lost")} |\n`
     )
   }
 }

@@ -20,7 +20,8 @@
  * cluster without a round trip, and exact through Lua's numbers.
  */
 import type { Scope } from "effect"
-import { Context, Duration, Effect, Either, Layer, PubSub, Queue, Schedule, Schema } from "effect"
+import type { ParseResult } from "effect"
+import { Context, Data, Duration, Effect, Either, Layer, PubSub, Queue, Schedule, Schema } from "effect"
 import { randomUUID } from "node:crypto"
 import type { Input } from "../domain/Command.js"
 import type { ClientId, NameKey, Nick, RoomName } from "../domain/Domain.js"
@@ -62,70 +63,95 @@ export class Cluster extends Context.Tag("chat/Cluster")<Cluster, {
   readonly status: Effect.Effect<ClusterStatus>
 }>() {}
 
-const Answer = Schema.parseJson(Schema.Struct({ r: Schema.Unknown, e: Schema.Array(Event) }))
-const decodeAnswer = Schema.decodeUnknown(Answer)
-const Published = Schema.parseJson(Schema.Array(Event))
-const decodePublished = Schema.decodeUnknown(Published)
 /**
- * A published event as one of our scripts wrote it. Every node reads every
- * published event, and a full Schema decode costs several times the JSON
- * parse (measured: 38 µs against 7 per event), so the events the scripts
- * build are constructed without a second validation, as `HubState` builds
- * its own; anything else goes through the Schema.
+ * Events as our scripts wrote them. Every node reads every published event,
+ * and a full Schema decode costs several times the JSON parse (measured: 38
+ * µs against 7 per event), so the events the scripts build are constructed
+ * without a second validation, as `HubState` builds its own. Replies (their
+ * shapes are many) and anything unexpected go through the Schema, its
+ * decoder made once here.
  */
+const decodeEvent = Schema.decodeUnknownEither(Event)
 const fields = <A extends Event>(value: object): ConstructorParameters<new(props: Omit<A, "_tag">) => A>[0] =>
   value as Omit<A, "_tag">
 
-const trusted = (value: unknown): Event | undefined => {
-  if (typeof value !== "object" || value === null || !("_tag" in value)) return undefined
+const trusted = (value: unknown): Either.Either<Event, ParseResult.ParseError> => {
+  if (typeof value !== "object" || value === null || !("_tag" in value)) return decodeEvent(value)
   switch (value._tag) {
     case "Said":
-      return new Said(fields<Said>(value), true)
+      return Either.right(new Said(fields<Said>(value), true))
     case "Acted":
-      return new Acted(fields<Acted>(value), true)
+      return Either.right(new Acted(fields<Acted>(value), true))
     case "Joined":
-      return new Joined(fields<Joined>(value), true)
+      return Either.right(new Joined(fields<Joined>(value), true))
     case "Left":
-      return new Left(fields<Left>(value), true)
+      return Either.right(new Left(fields<Left>(value), true))
     case "Renamed":
-      return new Renamed(fields<Renamed>(value), true)
+      return Either.right(new Renamed(fields<Renamed>(value), true))
     case "TopicSet":
-      return new TopicSet(fields<TopicSet>(value), true)
+      return Either.right(new TopicSet(fields<TopicSet>(value), true))
     case "Whispered":
-      return new Whispered(fields<Whispered>(value), true)
+      return Either.right(new Whispered(fields<Whispered>(value), true))
     default:
-      return undefined
+      return decodeEvent(value)
   }
 }
 
-const decodePublishedFast = (json: string): Effect.Effect<ReadonlyArray<Event>, unknown> =>
-  Effect.suspend(() => {
-    const parsed: unknown = JSON.parse(json)
-    if (!Array.isArray(parsed)) return decodePublished(json)
-    const events: Array<Event> = []
-    for (const value of parsed) {
-      const event = trusted(value)
-      if (event === undefined) return decodePublished(json)
-      events.push(event)
-    }
-    return Effect.succeed(events)
-  })
+/** Undecodable: the scripts and this code disagree, a bug. */
+class Undecodable extends Data.TaggedError("Undecodable")<{ readonly cause: unknown }> {}
 
-const decodeReason = Schema.decodeUnknown(Schema.UndefinedOr(DisconnectReasonSchema))
+const parseJson = (json: unknown): Either.Either<unknown, Undecodable> =>
+  typeof json === "string"
+    ? Either.try({ try: (): unknown => JSON.parse(json), catch: (cause) => new Undecodable({ cause }) })
+    : Either.left(new Undecodable({ cause: "not a string" }))
+
+const decodeEvents = (values: unknown): Either.Either<ReadonlyArray<Event>, Undecodable> => {
+  if (!Array.isArray(values)) return Either.left(new Undecodable({ cause: "not an array" }))
+  const events: Array<Event> = []
+  for (const value of values) {
+    const event = trusted(value)
+    if (Either.isLeft(event)) return Either.left(new Undecodable({ cause: event.left }))
+    events.push(event.right)
+  }
+  return Either.right(events)
+}
+
+/** A script's answer: `{"r": result, "e": [events]}`. */
+const decodeAnswer = (
+  json: unknown
+): Either.Either<{ readonly r: unknown; readonly e: ReadonlyArray<Event> }, Undecodable> =>
+  Either.flatMap(parseJson(json), (answer) =>
+    typeof answer === "object" && answer !== null && "e" in answer
+      ? Either.map(decodeEvents(answer.e), (e) => ({ r: "r" in answer ? answer.r : undefined, e }))
+      : Either.left(new Undecodable({ cause: "not an answer" })))
+
+/** A pub/sub message's events, or a log entry's one. */
+const decodePublished = (json: string) => Either.flatMap(parseJson(json), decodeEvents)
+const decodeLogged = (json: unknown) =>
+  Either.flatMap(parseJson(json), (value) => Either.mapLeft(trusted(value), (cause) => new Undecodable({ cause })))
+
+const decodeReason = Schema.decodeUnknownEither(Schema.UndefinedOr(DisconnectReasonSchema))
 const encodeReason = Schema.encodeSync(DisconnectReasonSchema)
 const encodeError = Schema.encodeSync(UserError)
 
 type Item =
   | { readonly _tag: "Published"; readonly message: string }
-  | { readonly _tag: "Answered"; readonly events: ReadonlyArray<Event>; readonly held: ReadonlyArray<NameKey> }
+  | {
+    readonly _tag: "Answered"
+    readonly events: ReadonlyArray<Event>
+    readonly held: ReadonlyArray<NameKey>
+    /** The operation whose answer this is: its pub/sub copy needs no decoding. */
+    readonly op?: string | undefined
+  }
   | { readonly _tag: "Release"; readonly held: ReadonlyArray<NameKey> }
   | { readonly _tag: "Check"; readonly room: NameKey }
   | { readonly _tag: "Resync" }
-  | { readonly _tag: "Restart"; readonly seqs: ReadonlyMap<NameKey, number> }
+  /** Redis came back empty, in `epoch`: what this node delivers starts again there. */
+  | { readonly _tag: "Restart"; readonly epoch: string }
   | { readonly _tag: "Direct"; readonly events: ReadonlyArray<Event> }
 
 type Outcome =
-  | { readonly _tag: "Done"; readonly result: unknown; readonly events: ReadonlyArray<Event> }
+  | { readonly _tag: "Done"; readonly result: unknown; readonly events: ReadonlyArray<Event>; readonly op: string }
   | { readonly _tag: "Taken"; readonly nick: Nick }
 
 const encodeInput = (input: Input): unknown =>
@@ -174,10 +200,7 @@ export const make = (
     const readLog = (room: NameKey, from: number, to: number) =>
       cmd.call("ZRANGEBYSCORE", [`${prefix}log:${room}`, from, to === Number.POSITIVE_INFINITY ? "+inf" : to]).pipe(
         Effect.flatMap((found) =>
-          Effect.forEach(
-            Array.isArray(found) ? found : [],
-            (json) => Schema.decodeUnknown(Schema.parseJson(Event))(json).pipe(Effect.orDie)
-          )
+          Effect.forEach(Array.isArray(found) ? found : [], (json) => Effect.orDie(decodeLogged(json)))
         )
       )
 
@@ -201,37 +224,69 @@ export const make = (
       later: (room) => Queue.unsafeOffer(gaps, room)
     })
 
-    // The delivery loop: one fiber, so the room order is applied in one place.
-    yield* Queue.take(inbox).pipe(
-      Effect.flatMap((item): Effect.Effect<void> => {
-        switch (item._tag) {
-          case "Published": {
-            const bar = item.message.indexOf("|")
-            const origin = item.message.slice(0, bar)
-            return decodePublishedFast(item.message.slice(bar + 1)).pipe(
-              Effect.flatMap((events) => delivery.published(events, origin === node)),
-              Effect.catchAll((error) => Effect.logWarning("an undecodable event from Redis", error))
-            )
-          }
-          case "Answered":
-            return delivery.answered(item.events, item.held)
-          case "Release":
-            return delivery.release(item.held)
-          case "Check":
-            return delivery.check(item.room)
-          case "Resync":
-            return delivery.resync
-          case "Restart":
-            return Effect.sync(() => delivery.restart(item.seqs))
-          case "Direct":
-            return Effect.sync(() => delivery.direct(item.events))
+    /**
+     * This node's operations whose answers were delivered and whose pub/sub
+     * copies have not arrived yet: a copy whose answer came first holds
+     * nothing new (the same events, by the same numbers), so it is skipped
+     * undecoded. Bounded: past `maxAnswered` the oldest is forgotten, and its
+     * copy, if it still comes, is decoded and dropped by number. A copy that
+     * came first is remembered the same way, so that its answer does not wait
+     * for it.
+     */
+    const answeredOps = new Set<string>()
+    /** The epoch of what the delivery loop has delivered (the transitions' `epoch` may be ahead). */
+    let deliveryEpoch = epoch
+    const copiedOps = new Set<string>()
+    const maxAnswered = 1000
+    const remember = (ops: Set<string>, op: string): void => {
+      ops.add(op)
+      if (ops.size > maxAnswered) ops.delete(ops.values().next().value!)
+    }
+
+    const handle = (item: Item): Effect.Effect<void> => {
+      switch (item._tag) {
+        case "Published": {
+          // `EPOCH|ORIGIN|[events]`: ORIGIN is the operation (`NODE:N`), or `0` for the reaper.
+          const first = item.message.indexOf("|")
+          const bar = item.message.indexOf("|", first + 1)
+          // Numbered after Redis came back empty, before this node has caught up: its restart reads them from the log.
+          if (item.message.slice(0, first) !== deliveryEpoch) return Effect.void
+          const origin = item.message.slice(first + 1, bar)
+          if (answeredOps.delete(origin)) return Effect.void
+          const colon = origin.indexOf(":")
+          const own = (colon === -1 ? origin : origin.slice(0, colon)) === node
+          if (own && colon !== -1) remember(copiedOps, origin)
+          return Either.match(decodePublished(item.message.slice(bar + 1)), {
+            onLeft: (error) => Effect.logWarning("an undecodable event from Redis", error),
+            onRight: (events) => delivery.published(events, own)
+          })
         }
-      }),
+        case "Answered":
+          if (item.op !== undefined && !copiedOps.delete(item.op)) remember(answeredOps, item.op)
+          return delivery.answered(item.events, item.held)
+        case "Release":
+          return delivery.release(item.held)
+        case "Check":
+          return delivery.check(item.room)
+        case "Resync":
+          return delivery.resync
+        case "Restart":
+          deliveryEpoch = item.epoch
+          return delivery.restart
+        case "Direct":
+          return Effect.sync(() => delivery.direct(item.events))
+      }
+    }
+
+    // The delivery loop: one fiber, so the room order is applied in one place;
+    // everything that arrived meanwhile is handled in one wake-up.
+    yield* Queue.takeBetween(inbox, 1, 1024).pipe(
+      Effect.flatMap((items) => Effect.forEach(items, handle, { discard: true })),
       Effect.forever,
       Effect.forkScoped
     )
 
-    // Pub/sub is only a wake-up: after a reconnect, each room is read from its log.
+    // Pub/sub carries the events; after a reconnect, each room is read from its log past what was delivered.
     sub.redis.on("message", (_channel: string, message: string) => {
       Queue.unsafeOffer(inbox, { _tag: "Published", message })
     })
@@ -245,15 +300,15 @@ export const make = (
       Effect.suspend(() => {
         if (lost) return Effect.fail(new BackplaneError({ reason: "Fenced" }))
         const deadline = Date.now() + offset + commandMs - 500
-        const header = [prefix, epoch, node, `${node}:${++ops}`, String(deadline), String(options.history)]
+        const op = `${node}:${++ops}`
+        const header = [prefix, epoch, node, op, String(deadline), String(options.history)]
         return cmd.run(script, [...header, String(logLength), ...args]).pipe(
           Effect.flatMap((reply): Effect.Effect<Outcome, BackplaneError> => {
             const answer = reply as ReadonlyArray<RedisClient.Reply>
             switch (answer[0]) {
               case "ok":
-                return decodeAnswer(answer[1]).pipe(
-                  Effect.map((decoded): Outcome => ({ _tag: "Done", result: decoded.r, events: decoded.e })),
-                  Effect.orDie
+                return Effect.orDie(decodeAnswer(answer[1])).pipe(
+                  Effect.map((decoded): Outcome => ({ _tag: "Done", result: decoded.r, events: decoded.e, op }))
                 )
               case "taken":
                 return Effect.succeed({ _tag: "Taken", nick: stringOf(answer[1]) as Nick })
@@ -299,7 +354,9 @@ export const make = (
               const nick = outcome.result as Nick
               const local = delivery.locals.get(connecting.client)
               if (local !== undefined) local.nick = nick
-              return Queue.offer(inbox, { _tag: "Answered", events: outcome.events, held }).pipe(Effect.as(nick))
+              return Queue.offer(inbox, { _tag: "Answered", events: outcome.events, held, op: outcome.op }).pipe(
+                Effect.as(nick)
+              )
             }),
             Effect.tapError((error) =>
               error._tag === "BackplaneError"
@@ -317,7 +374,7 @@ export const make = (
         return transition(Scripts.disconnect, [String(client), JSON.stringify(encodeReason(reason))]).pipe(
           Effect.flatMap((outcome) =>
             outcome._tag === "Done"
-              ? Queue.offer(inbox, { _tag: "Answered", events: outcome.events, held: [] })
+              ? Queue.offer(inbox, { _tag: "Answered", events: outcome.events, held: [], op: outcome.op })
               : Effect.void
           ),
           Effect.ensuring(Effect.sync(() => delivery.locals.delete(client))),
@@ -333,8 +390,8 @@ export const make = (
           Effect.tapError(() => Queue.offer(inbox, { _tag: "Release", held })),
           Effect.flatMap((outcome) =>
             outcome._tag === "Done"
-              ? Queue.offer(inbox, { _tag: "Answered", events: outcome.events, held }).pipe(
-                Effect.zipRight(decodeReason(outcome.result ?? undefined).pipe(Effect.orDie))
+              ? Queue.offer(inbox, { _tag: "Answered", events: outcome.events, held, op: outcome.op }).pipe(
+                Effect.zipRight(Effect.orDie(decodeReason(outcome.result ?? undefined)))
               )
               : Effect.succeed(undefined)
           )
@@ -396,6 +453,8 @@ export const make = (
         JSON.stringify(encodeReason(connectionLost))
       ])
       const again = (yield* cmd.run(Scripts.register, [prefix, randomUUID(), ""])) as ReadonlyArray<RedisClient.Reply>
+      // Redis came back empty meanwhile: the delivery loop starts again in the new epoch (its rooms are forgotten).
+      if (stringOf(again[0]) !== epoch) yield* Queue.offer(inbox, { _tag: "Restart", epoch: stringOf(again[0]) })
       epoch = stringOf(again[0])
       node = stringOf(again[1])
       nodes = stringOf(again[2])
@@ -403,10 +462,16 @@ export const make = (
       yield* Effect.logWarning(`rejoined cluster ${name} as node ${node} (${nodes} nodes)`)
     })
 
-    /** Redis came back empty: our clients registered again, with their nicks and rooms; their rooms told. */
+    /**
+     * Redis came back empty: our clients registered again, with their nicks
+     * and rooms; their rooms told. The transitions take the new epoch only
+     * once the delivery loop has been asked to restart in it, so that their
+     * answers reach it after the restart; until then they are refused (not
+     * delivered), and a failed attempt is tried again at the next heartbeat.
+     */
     const recover = Effect.gen(function*() {
       const again = (yield* cmd.run(Scripts.register, [prefix, randomUUID(), node])) as ReadonlyArray<RedisClient.Reply>
-      epoch = stringOf(again[0])
+      const fresh = stringOf(again[0])
       const clientsNow = Array.from(delivery.locals, ([id, local]) => ({
         id: String(id),
         nick: local.nick,
@@ -415,7 +480,7 @@ export const make = (
       })).filter((client) => client.nick !== undefined)
       const answer = (yield* cmd.run(Scripts.reregister, [
         prefix,
-        epoch,
+        fresh,
         node,
         "",
         String(Date.now() + offset + commandMs),
@@ -424,11 +489,8 @@ export const make = (
         JSON.stringify(clientsNow)
       ])) as ReadonlyArray<RedisClient.Reply>
       const lostIds = Array.isArray(answer[1]) ? (answer[1] as ReadonlyArray<RedisClient.Reply>).map(Number) : []
-      const seqs = new Map<NameKey, number>()
-      for (const room of delivery.followed()) {
-        seqs.set(room, Number((yield* cmd.call("GET", [`${prefix}seq:${room}`])) ?? 0))
-      }
-      yield* Queue.offer(inbox, { _tag: "Restart", seqs })
+      yield* Queue.offer(inbox, { _tag: "Restart", epoch: fresh })
+      epoch = fresh
       if (lostIds.length > 0) {
         const events = lostIds.map((client) => {
           dropped.add(client)

@@ -1,7 +1,8 @@
 /**
  * Faults of a cluster over real TCP: a node killed (`kill -9`), a node
  * frozen past the timeout (SIGSTOP/SIGCONT), Redis paused, frozen, its
- * connections killed, its pub/sub connection killed, Redis restarted empty.
+ * connections killed, its pub/sub connection killed, Redis stopped for a
+ * while, Redis restarted empty.
  * Each test says what users see, and that no line is silently dropped or
  * delivered twice. Nodes run with a short `--cluster-timeout` where the test
  * waits for one.
@@ -135,6 +136,29 @@ describe.runIf(hasRedis)("Redis unavailable for a few seconds", () => {
     await waitFor(bob, "<alice> after the freeze")
   })
 
+  it("Redis stopped: each line is answered not delivered at once, never queued to be sent later", async () => {
+    // A long timeout: the node keeps its clients through the outage.
+    const { alice, bob } = await pair(["--cluster-timeout", "30s"])
+    const { back } = await redis.outage(3000)
+    const answeredMs: Array<number> = []
+    for (let i = 0; i < 5; i++) {
+      const sent = performance.now()
+      alice.send(`during ${i}`)
+      await waitFor(alice, notDelivered, 2_500)
+      answeredMs.push(performance.now() - sent)
+    }
+    // Not after the command timeout (3 s): the client refuses what it cannot send, rather than queue it.
+    for (const ms of answeredMs) assert.isBelow(ms, 1_000)
+    console.log(`Redis stopped: lines answered not delivered after ${answeredMs.map(Math.round).join(", ")} ms`)
+    await back
+    for (const client of [alice, bob]) {
+      await waitFor(client, "*** history lost in #lobby (the cluster's store restarted)", 10_000)
+    }
+    alice.send("after")
+    const seen = await waitFor(bob, "<alice> after")
+    assert.deepStrictEqual(seen.filter((line) => line.startsWith("<alice> ")), ["<alice> after"])
+  })
+
   it("a client connecting while Redis is frozen is told the chat is unreachable", async () => {
     const { alice, bob, one } = await pair()
     redis.signal("SIGSTOP")
@@ -200,5 +224,26 @@ describe.runIf(hasRedis)("Redis restarted empty", () => {
     await waitFor(bob, "*** in #lobby: alice, bob")
     const other = await named(one, "bob")
     assert.strictEqual(other.answer, "! nick bob is taken")
+  })
+
+  it("what is said as soon as one node is back reaches the clients of a node that is not yet, once", async () => {
+    const cluster = freshCluster()
+    // Heartbeats every second on the first node, every 2.5 s on the second: the first is nearly always back first.
+    const one = await startNode(redis, cluster)
+    const two = await startNode(redis, cluster, ["--cluster-timeout", "30s"])
+    const alice = await named(one, "alice")
+    const bob = await named(two, "bob")
+    await alice.until((line) => line.endsWith(" is now bob"))
+    await redis.restart()
+    await waitFor(alice, "*** history lost in #lobby (the cluster's store restarted)", 10_000)
+    alice.send("first after the restart")
+    alice.send("second")
+    const seen = await waitFor(bob, "<alice> second", 10_000)
+    assert.deepStrictEqual(seen, [
+      "*** history lost in #lobby (the cluster's store restarted)",
+      "<alice> first after the restart",
+      "<alice> second"
+    ])
+    await bob.expectNoLine(300)
   })
 })

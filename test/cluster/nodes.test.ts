@@ -2,7 +2,8 @@
  * Several `chat serve --redis` nodes are one chat, over real TCP: clients on
  * different nodes talk, whisper, see each other in `/who` and `/rooms`, get
  * the history said on another node, race for one nick, and see a node that
- * shuts down leave `(server shutting down)`.
+ * shuts down leave `(server shutting down)`; a whole cluster shutting down
+ * gives nobody leave notices.
  */
 import { afterAll, afterEach, assert, beforeAll, describe, it } from "vitest"
 import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
@@ -137,5 +138,22 @@ describe.runIf(hasRedis)("two nodes on one Redis", () => {
     await waitFor(alice, "*** guest-1 is now bob")
     again.send("still here")
     await waitFor(alice, "<bob> still here")
+  })
+
+  it("the whole cluster shutting down: everyone is told, nobody hears of anyone leaving", async () => {
+    const cluster = freshCluster()
+    const one = await startNode(redis, cluster)
+    const two = await startNode(redis, cluster)
+    const alice = await named(one, "alice")
+    const bob = await named(two, "bob")
+    const carol = await named(two, "carol")
+    for (const client of [alice, bob]) await client.until((line) => line.endsWith(" is now carol"))
+    // Both nodes at once, as an operator stopping the cluster would.
+    const exits = await Promise.all([one.stop("SIGTERM"), two.stop("SIGTERM")])
+    assert.deepStrictEqual(exits.map((exit) => exit.code), [0, 0])
+    // Each node's leave notices reach only its own clients, who are already on their way out.
+    for (const client of [alice, bob, carol]) {
+      assert.deepStrictEqual(await client.closed(10_000), ["*** server shutting down"])
+    }
   })
 })

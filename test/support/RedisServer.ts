@@ -28,6 +28,8 @@ export interface RedisServer {
   readonly stop: () => Promise<void>
   /** Starts Redis again on the same port, empty. */
   readonly restart: () => Promise<void>
+  /** Kills Redis; resolves once it is down, with its return, empty, `downMs` later. */
+  readonly outage: (downMs: number) => Promise<{ readonly back: Promise<void> }>
 }
 
 const freePort = (): Promise<number> =>
@@ -113,6 +115,14 @@ export const startRedis = async (): Promise<RedisServer> => {
       child.kill("SIGCONT")
       await exit(child, "SIGKILL")
       child = await launch(port, dir)
+    },
+    outage: async (downMs) => {
+      child.kill("SIGCONT")
+      await exit(child, "SIGKILL")
+      const back = new Promise<void>((resolve) => setTimeout(resolve, downMs)).then(async () => {
+        child = await launch(port, dir)
+      })
+      return { back }
     }
   }
 }

@@ -54,12 +54,14 @@ export interface Delivery {
   readonly check: (room: NameKey) => Effect.Effect<void, never>
   /** Every followed room read from its log past what was delivered (after pub/sub reconnected). */
   readonly resync: Effect.Effect<void, never>
-  /** Redis lost everything: each followed room starts again at `seq`, and its local members are told. */
-  readonly restart: (seqs: ReadonlyMap<NameKey, number>) => void
+  /**
+   * Redis lost everything: each followed room starts again from its first
+   * number, its local members are told, and what the room's new log already
+   * has is delivered.
+   */
+  readonly restart: Effect.Effect<void, never>
   /** Events to hand to the node as one batch (no room order involved). */
   readonly direct: (events: ReadonlyArray<Event>) => void
-  /** The rooms followed, for re-registering. */
-  readonly followed: () => ReadonlyArray<NameKey>
   /** This node lost the cluster: its clients and rooms are forgotten. */
   readonly forget: () => void
 }
@@ -134,31 +136,57 @@ export const make = (options: DeliveryOptions): Delivery => {
     return true
   }
 
-  /** Delivers what is in order up to `limit`; a gap is filled from the log at once if `now`, else after a moment. */
-  const drain = (key: NameKey, limit: number, now: boolean): Effect.Effect<void> =>
+  /**
+   * Delivers what is in order up to `limit`; answers the number past the
+   * first gap at or below `limit` (undefined: none). Synchronous: the common
+   * case, an event arriving in order, costs no effect.
+   */
+  const inOrder = (key: NameKey, limit: number): number | undefined => {
+    const room = rooms.get(key)
+    if (room === undefined) return undefined
+    let next = room.ahead.get(room.last + 1)
+    while (next !== undefined && next.seq <= limit) {
+      room.ahead.delete(next.seq)
+      deliver(key, room, next)
+      if (!rooms.has(key)) return undefined
+      next = room.ahead.get(room.last + 1)
+    }
+    if (room.ahead.size === 0) return undefined
+    const first = Math.min(...room.ahead.keys())
+    return first > limit ? undefined : first
+  }
+
+  /**
+   * Delivers what is in order; a gap is left a moment for pub/sub to fill,
+   * then checked. Events waiting behind a gap are not scanned for it here:
+   * in a flood a gap of a moment holds many, and each arrival would scan
+   * them all.
+   */
+  const drainSoon = (key: NameKey): void => {
+    const room = rooms.get(key)
+    if (room === undefined) return
+    let next = room.ahead.get(room.last + 1)
+    while (next !== undefined) {
+      room.ahead.delete(next.seq)
+      deliver(key, room, next)
+      if (!rooms.has(key)) return
+      next = room.ahead.get(room.last + 1)
+    }
+    if (room.ahead.size > 0 && !pendingChecks.has(key)) {
+      pendingChecks.add(key)
+      options.later(key)
+    }
+  }
+
+  /** Delivers what is in order up to `limit`, filling any gap from the log at once. */
+  const drainNow = (key: NameKey, limit: number): Effect.Effect<void> =>
     Effect.gen(function*() {
       // The gap last read from the log, by the number that ends it: read once, then told as missed.
       let readBefore = -1
       for (;;) {
+        const first = inOrder(key, limit)
         const room = rooms.get(key)
-        if (room === undefined) return
-        let next = room.ahead.get(room.last + 1)
-        while (next !== undefined && next.seq <= limit) {
-          room.ahead.delete(next.seq)
-          deliver(key, room, next)
-          if (!rooms.has(key)) return
-          next = room.ahead.get(room.last + 1)
-        }
-        if (room.ahead.size === 0) return
-        const first = Math.min(...room.ahead.keys())
-        if (first > limit) return
-        if (!now) {
-          if (!pendingChecks.has(key)) {
-            pendingChecks.add(key)
-            options.later(key)
-          }
-          return
-        }
+        if (first === undefined || room === undefined) return
         if (readBefore !== first) {
           readBefore = first
           const found = yield* options.read(key, room.last + 1, first - 1).pipe(
@@ -180,11 +208,11 @@ export const make = (options: DeliveryOptions): Delivery => {
   const held = (key: NameKey): boolean => (holds.get(key) ?? 0) > 0
 
   const published = (events: ReadonlyArray<Event>, own: boolean) =>
-    Effect.gen(function*() {
+    Effect.sync(() => {
       for (const event of events) {
         if (isRoomEvent(event)) {
           const key = keyOf(event.room)
-          if (offer(event) && !held(key)) yield* drain(key, Number.POSITIVE_INFINITY, false)
+          if (offer(event) && !held(key)) drainSoon(key)
         } else if (!own) {
           // A whisper: this node's own were delivered from its script's answer.
           batch.push(event)
@@ -194,13 +222,13 @@ export const make = (options: DeliveryOptions): Delivery => {
     })
 
   const release = (keys: ReadonlyArray<NameKey>) =>
-    Effect.gen(function*() {
+    Effect.sync(() => {
       for (const key of keys) {
         const n = (holds.get(key) ?? 1) - 1
         if (n <= 0) holds.delete(key)
         else holds.set(key, n)
       }
-      for (const key of keys) if (!held(key)) yield* drain(key, Number.POSITIVE_INFINITY, false)
+      for (const key of keys) if (!held(key)) drainSoon(key)
       flush()
     })
 
@@ -214,7 +242,7 @@ export const make = (options: DeliveryOptions): Delivery => {
           touched.add(key)
           // About the caller itself: in place before what follows (its replies, its next room).
           if (locals.has(event.client) && event._tag !== "Said" && event._tag !== "Acted") {
-            yield* drain(key, event.seq, true)
+            yield* drainNow(key, event.seq)
           }
         } else {
           // A client in no room hears of its new nick only in its reply.
@@ -226,14 +254,14 @@ export const make = (options: DeliveryOptions): Delivery => {
         }
       }
       for (const key of heldRooms) touched.delete(key)
-      for (const key of touched) if (!held(key)) yield* drain(key, Number.POSITIVE_INFINITY, false)
+      for (const key of touched) if (!held(key)) drainSoon(key)
       yield* release(heldRooms)
     })
 
   const check = (key: NameKey) =>
     Effect.suspend(() => {
       pendingChecks.delete(key)
-      return held(key) ? Effect.void : drain(key, Number.POSITIVE_INFINITY, true)
+      return held(key) ? Effect.void : drainNow(key, Number.POSITIVE_INFINITY)
     }).pipe(Effect.zipRight(Effect.sync(flush)))
 
   const resync = Effect.gen(function*() {
@@ -242,15 +270,15 @@ export const make = (options: DeliveryOptions): Delivery => {
         Effect.orElseSucceed((): ReadonlyArray<Event> => [])
       )
       for (const event of found) if (isRoomEvent(event) && event.seq > room.last) room.ahead.set(event.seq, event)
-      if (!held(key)) yield* drain(key, Number.POSITIVE_INFINITY, true)
+      if (!held(key)) yield* drainNow(key, Number.POSITIVE_INFINITY)
     }
     flush()
   })
 
-  const restart = (seqs: ReadonlyMap<NameKey, number>): void => {
+  const restart = Effect.suspend(() => {
     for (const [key, room] of rooms) {
       room.ahead.clear()
-      room.last = seqs.get(key) ?? 0
+      room.last = 0
       let name: RoomName | undefined
       for (const member of room.members) {
         name ??= locals.get(member)?.rooms.get(key)
@@ -258,7 +286,8 @@ export const make = (options: DeliveryOptions): Delivery => {
       }
     }
     flush()
-  }
+    return resync
+  })
 
   return {
     locals,
@@ -275,7 +304,6 @@ export const make = (options: DeliveryOptions): Delivery => {
       batch.push(...events)
       flush()
     },
-    followed: () => Array.from(rooms.keys()),
     forget: () => {
       locals.clear()
       rooms.clear()

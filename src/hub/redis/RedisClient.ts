@@ -3,6 +3,13 @@
  * (the transitions' scripts), one subscribed to the cluster's wake-ups.
  * Every command here has a timeout and fails with a `BackplaneError`, so a
  * caller always has an answer to give its user.
+ *
+ * Nothing waits for Redis without a bound: a command given while the
+ * connection is down fails at once (no offline queue, which would grow with
+ * every line sent during an outage), and past `maxInFlight` commands awaiting
+ * an answer (Redis paused or frozen) a new one fails at once too. The
+ * timeout is ioredis's own (`commandTimeout`): a timer per command, where an
+ * Effect timeout would race a fiber against each one.
  */
 import { Duration, Effect } from "effect"
 import type { Scope } from "effect"
@@ -24,12 +31,20 @@ export interface RedisClient {
   readonly call: (command: string, args: ReadonlyArray<string | number>) => Effect.Effect<Reply, BackplaneError>
 }
 
+/** Commands sent and not yet answered, past which a new one is refused rather than queued. */
+const maxInFlight = 10_000
+
 const options = (timeout: Duration.Duration): RedisOptions => ({
-  // Our own timeout answers the user; the client keeps trying to reconnect
+  // The timeout answers the user; the client keeps trying to reconnect
   // meanwhile, quickly, so a short outage costs a short wait.
   maxRetriesPerRequest: null,
   retryStrategy: () => 100,
   connectTimeout: Duration.toMillis(timeout),
+  commandTimeout: Duration.toMillis(timeout),
+  // Down: refused at once (the user hears "not delivered"), never queued.
+  // Commands already sent when a connection drops are re-sent on reconnect;
+  // the scripts answer a repeat from the operation's stored answer.
+  enableOfflineQueue: false,
   enableAutoPipelining: true,
   lazyConnect: true
 })
@@ -38,7 +53,16 @@ const options = (timeout: Duration.Duration): RedisOptions => ({
 const rethrow = (error: unknown): Promise<Reply> =>
   Promise.reject(error instanceof Error ? error : new Error(String(error)))
 
-const failure = (cause: unknown): BackplaneError => new BackplaneError({ reason: "Unavailable", cause })
+/** ioredis's message for a command past `commandTimeout`. */
+const timedOut = "Command timed out"
+
+const failure = (cause: unknown): BackplaneError =>
+  new BackplaneError({
+    reason: cause instanceof Error && cause.message === timedOut ? "Timeout" : "Unavailable",
+    cause
+  })
+
+const busy = new BackplaneError({ reason: "Unavailable", cause: `over ${maxInFlight} commands awaiting Redis` })
 
 /** Opens a connection for the life of the scope; fails if Redis cannot be reached within `timeout`. */
 export const connect = (
@@ -67,16 +91,15 @@ export const connect = (
       return sha
     }
     // Interruptible even where the caller is not (a connection's registration
-    // is the acquire of a resource): otherwise the timeout would wait for Redis.
-    const withTimeout = <A>(effect: Effect.Effect<A, BackplaneError>) =>
-      effect.pipe(
-        Effect.interruptible,
-        Effect.timeoutFail({ duration: timeout, onTimeout: () => new BackplaneError({ reason: "Timeout" }) })
+    // is the acquire of a resource). ioredis times each command out itself.
+    const bounded = <A>(effect: Effect.Effect<A, BackplaneError>) =>
+      Effect.suspend(() => redis.commandQueue.length >= maxInFlight ? Effect.fail(busy) : effect).pipe(
+        Effect.interruptible
       )
     const call = (command: string, args: ReadonlyArray<string | number>) =>
-      withTimeout(Effect.tryPromise({ try: () => redis.call(command, ...args) as Promise<Reply>, catch: failure }))
+      bounded(Effect.tryPromise({ try: () => redis.call(command, ...args) as Promise<Reply>, catch: failure }))
     const run = (script: string, args: ReadonlyArray<string | number>) =>
-      withTimeout(
+      bounded(
         Effect.tryPromise({
           try: () =>
             (redis.evalsha(shaOf(script), 0, ...args) as Promise<Reply>).catch((error: unknown) =>
@@ -89,6 +112,6 @@ export const connect = (
         })
       )
     const subscribe = (channel: string) =>
-      withTimeout(Effect.tryPromise({ try: () => redis.subscribe(channel), catch: failure })).pipe(Effect.asVoid)
+      bounded(Effect.tryPromise({ try: () => redis.subscribe(channel), catch: failure })).pipe(Effect.asVoid)
     return { redis, run, call, subscribe }
   })

@@ -222,16 +222,18 @@ local function disconnectClient(c, reason)
   redis.call('SREM', P .. 'nc:' .. c.node, c.id)
 end
 
+-- \`EPOCH|ORIGIN|[events]\`: a node that has not yet seen Redis come back empty skips what it cannot place.
 local function publish(origin)
   if #pub > 0 then
-    redis.call('PUBLISH', P .. 'events', origin .. '|[' .. table.concat(pub, ',') .. ']')
+    redis.call('PUBLISH', P .. 'events', EPOCH .. '|' .. origin .. '|[' .. table.concat(pub, ',') .. ']')
   end
 end
 
 local function finish(result)
   flush(nil)
   local out = '{"r":' .. result .. ',"e":[' .. table.concat(events, ',') .. ']}'
-  publish(NODE)
+  -- Named by the operation: its node delivers it from this answer, and skips the copy.
+  publish(OP ~= '' and OP or NODE)
   if OP ~= '' then redis.call('SET', P .. 'op:' .. OP, out, 'PX', 30000) end
   return { 'ok', out }
 end
