@@ -5,7 +5,7 @@
  */
 import type { Either } from "effect"
 import { Data } from "effect"
-import type { Nick, RoomName, UserError } from "./Domain.js"
+import type { Batch, Nick, RoomName, UserError, WhoFormat } from "./Domain.js"
 
 export type Command = Data.TaggedEnum<{
   /** A room message; `room` undefined: the one room the client is in. */
@@ -28,8 +28,20 @@ export type Command = Data.TaggedEnum<{
   /** Leave one room. */
   Part: { readonly room: RoomName; readonly message: string | undefined }
   ListRooms: {}
+  /**
+   * `ListRooms`, showing only the rooms `filter` lets through, in the asking protocol's words (IRC's ELIST:
+   * `#ch*,!#x*,>3`): the hub carries it into `RoomList`, and the protocol applies it as it renders the list.
+   */
+  ListFiltered: { readonly filter: string }
   /** The members of `room`; undefined: the one room the client is in. `full`: with details (IRC's `WHO`). */
-  Who: { readonly room?: RoomName | undefined; readonly full?: boolean | undefined }
+  Who: {
+    readonly room?: RoomName | undefined
+    readonly full?: boolean | undefined
+    /** With `full`: the fields to show (IRC's WHOX), carried into `WhoList`. */
+    readonly format?: WhoFormat | undefined
+    /** One room of a query of several (IRC's `NAMES #a,#b`), carried into `WhoList`. */
+    readonly batch?: Batch | undefined
+  }
   /** A private message; the nick is looked up when applied. */
   Whisper: { readonly to: string; readonly text: string }
   Quit: { readonly message: string | undefined }
@@ -37,7 +49,12 @@ export type Command = Data.TaggedEnum<{
   /** A keep-alive that wants an answer in order with everything else (IRC's `PING`). */
   Ping: { readonly token: string }
   /** What is known of a nick: its rooms (IRC's `WHOIS`); the nick is looked up when applied. */
-  Whois: { readonly nick: string; readonly brief?: boolean | undefined }
+  Whois: {
+    readonly nick: string
+    readonly brief?: boolean | undefined
+    /** With `brief`: the fields to show (IRC's `WHO nick %fields`), carried into `WhoisInfo`. */
+    readonly format?: WhoFormat | undefined
+  }
   /** `room`'s topic: asked for (`text` undefined), or set (`""` clears it) by a member (IRC's `TOPIC`). */
   Topic: { readonly room: RoomName; readonly text?: string | undefined }
   /** Marks the client away with `message`, or back (undefined) (IRC's `AWAY`). */
@@ -47,7 +64,11 @@ export type Command = Data.TaggedEnum<{
   /** The client is an IRC operator from now on: its session checked its credentials (IRC's `OPER`). */
   Oper: {}
   /** Everyone whose nick matches `mask` (`*` any run, `?` any one character; IRC's `WHO coolni*`). */
-  WhoMask: { readonly mask: string }
+  WhoMask: {
+    readonly mask: string
+    /** The fields to show (IRC's WHOX), carried into `WhoMatched`. */
+    readonly format?: WhoFormat | undefined
+  }
   /**
    * Modes (IRC's `MODE`), asked for (`add` and `remove` undefined) or changed: a room's (`t`: only its
    * operators set the topic; `s`: secret, listed to its members only), changed by its operators; or,

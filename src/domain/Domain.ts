@@ -52,6 +52,22 @@ export const RoomNameSchema: Schema.Schema<RoomName, string> = Schema.String.pip
 export const UserInfo = Schema.Struct({ user: Schema.String, realname: Schema.String })
 export type UserInfo = typeof UserInfo.Type
 
+/**
+ * How a `WHO` answer is to be shown, as the client asked (IRC's WHOX, `WHO
+ * target %fields,token`): the fields, in WHOX's letters, and the token that
+ * field `t` shows. The hub carries it from the command to its answer.
+ */
+export const WhoFormat = Schema.Struct({ fields: Schema.String, token: Schema.String })
+export type WhoFormat = typeof WhoFormat.Type
+
+/**
+ * One of several rooms asked about in one query (IRC's `NAMES #a,#b`): the
+ * query as written, and whether this room is the last, whose answer ends the
+ * whole query. The hub carries it from the command to its answer.
+ */
+export const Batch = Schema.Struct({ query: Schema.String, last: Schema.Boolean })
+export type Batch = typeof Batch.Type
+
 export const keyOf = (name: Nick | RoomName): NameKey => name.toLowerCase() as NameKey
 
 /** The room a line-protocol client starts in. */

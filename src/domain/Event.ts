@@ -11,13 +11,15 @@
 import { Schema } from "effect"
 import type { DisconnectReason, Nick } from "./Domain.js"
 import {
+  Batch,
   ClientId,
   DisconnectReasonSchema,
   LeaveReasonSchema,
   NickSchema,
   RoomNameSchema,
   UserError,
-  UserInfo
+  UserInfo,
+  WhoFormat
 } from "./Domain.js"
 
 const roomEvent = {
@@ -110,7 +112,11 @@ export const Reply = Schema.Union(
   /** The client's nick is now `nick`; `from`: the one it had, if it changed. */
   Schema.TaggedStruct("NickChanged", { nick: NickSchema, from: Schema.optional(NickSchema) }),
   /** Rooms with at least one member, sorted by name. */
-  Schema.TaggedStruct("RoomList", { rooms: Schema.Array(roomCount) }),
+  Schema.TaggedStruct("RoomList", {
+    rooms: Schema.Array(roomCount),
+    /** As `ListRooms` asked: only the rooms it lets through are shown; absent: all. */
+    filter: Schema.optional(Schema.String)
+  }),
   /** A room's members, sorted; `full` as the `Who` command asked. */
   Schema.TaggedStruct("WhoList", {
     room: RoomNameSchema,
@@ -125,7 +131,11 @@ export const Reply = Schema.Union(
     /** With `full`: the members who are IRC operators (`Oper`); absent: none. */
     opers: Schema.optional(Schema.Array(NickSchema)),
     /** The room is secret (mode `s`); absent: not. */
-    secret: Schema.optional(Schema.Boolean)
+    secret: Schema.optional(Schema.Boolean),
+    /** As `Who` asked: the fields to show. */
+    format: Schema.optional(WhoFormat),
+    /** As `Who` asked: one room of a query of several. */
+    batch: Schema.optional(Batch)
   }),
   /** Answer to `WhoMask`: the clients whose nick matches, sorted, at most `maxWhoMatches`, as `WhoList` with `full`. */
   Schema.TaggedStruct("WhoMatched", {
@@ -134,7 +144,9 @@ export const Reply = Schema.Union(
     away: Schema.Array(Schema.Boolean),
     infos: Schema.Array(infoOrNone),
     /** The members who are IRC operators; absent: none. */
-    opers: Schema.optional(Schema.Array(NickSchema))
+    opers: Schema.optional(Schema.Array(NickSchema)),
+    /** As `WhoMask` asked: the fields to show. */
+    format: Schema.optional(WhoFormat)
   }),
   /** Answer to `Oper`: the client is now an IRC operator. */
   Schema.TaggedStruct("OperUp", {}),
@@ -187,7 +199,9 @@ export const Reply = Schema.Union(
     /** The rooms (of `rooms`) it is an operator of; absent: none. */
     operatorOf: Schema.optional(Schema.Array(RoomNameSchema)),
     /** It is an IRC operator (`Oper`); absent: not. */
-    oper: Schema.optional(Schema.Boolean)
+    oper: Schema.optional(Schema.Boolean),
+    /** As `Whois` asked: the fields to show. */
+    format: Schema.optional(WhoFormat)
   }),
   /** A room's topic (undefined: none); `changed`: the client has just set it. */
   Schema.TaggedStruct("Topic", {

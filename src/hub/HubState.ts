@@ -11,6 +11,7 @@
 import { Either, HashMap, HashSet, Option } from "effect"
 import type { Command, Input } from "../domain/Command.js"
 import type {
+  Batch,
   ClientId,
   DisconnectReason,
   LeaveReason,
@@ -18,7 +19,8 @@ import type {
   Nick,
   RoomName,
   UserError,
-  UserInfo
+  UserInfo,
+  WhoFormat
 } from "../domain/Domain.js"
 import { AlreadyInRoom, guestNick, guestNumber, keyOf, NickTaken, NoSuchNick, NotInRoom } from "../domain/Domain.js"
 import type { Event, Reply, RoomEvent } from "../domain/Event.js"
@@ -341,16 +343,26 @@ export const apply = (
       return join(state, client, command.room, command.alone, command.claim)
     case "Part":
       return part(state, client, command.room, command.message)
-    case "ListRooms": {
+    case "ListRooms":
+    case "ListFiltered": {
       const rooms = Array.from(HashMap.values(state.rooms))
         // A secret room is listed to its members only.
         .filter((room) => !isSecret(room) || HashSet.has(room.members, id))
         .sort((a, b) => byLowerCase(a.name, b.name))
         .map((room) => ({ room: room.name, members: Room.size(room) }))
-      return Either.right(tell(state, id, [{ _tag: "RoomList", rooms }]))
+      return Either.right(
+        tell(state, id, [{
+          _tag: "RoomList",
+          rooms,
+          ...(command._tag === "ListFiltered" ? { filter: command.filter } : {})
+        }])
+      )
     }
     case "Who":
-      return who(state, client, command.room, command.full)
+      return who(state, client, command.room, command.full, {
+        ...formatOf(command),
+        ...(command.batch === undefined ? {} : { batch: command.batch })
+      })
     case "Whisper":
       return whisper(state, client, command.to, command.text)
     case "Quit":
@@ -360,7 +372,7 @@ export const apply = (
     case "Ping":
       return Either.right(tell(state, id, [{ _tag: "Pong", token: command.token }]))
     case "Whois":
-      return whois(state, client, command.nick, command.brief)
+      return whois(state, client, command.nick, command.brief, formatOf(command))
     case "Topic":
       return topic(state, client, command.room, command.text)
     case "Away": {
@@ -375,13 +387,20 @@ export const apply = (
       return Either.right(tell(next, id, [{ _tag: "OperUp" }]))
     }
     case "WhoMask":
-      return Either.right(tell(state, id, [whoMask(state, client, command.mask)]))
+      return Either.right(tell(state, id, [{ ...whoMask(state, client, command.mask), ...formatOf(command) }]))
     case "Mode":
       return command.room === undefined
         ? Either.right(userMode(state, client, command.add, command.remove))
         : roomMode(state, client, command.room, command.add, command.remove)
   }
 }
+
+/**
+ * How the client asked to see the answer (`format`: WHOX fields), which the
+ * answer carries back as it came; absent stays absent.
+ */
+const formatOf = (command: { readonly format?: WhoFormat | undefined }): { readonly format?: WhoFormat } =>
+  command.format === undefined ? {} : { format: command.format }
 
 const speak = (
   state: HubState,
@@ -402,14 +421,15 @@ const who = (
   state: HubState,
   client: Client,
   room: RoomName | undefined,
-  full: boolean | undefined
+  full: boolean | undefined,
+  carried: { readonly format?: WhoFormat; readonly batch?: Batch }
 ): Either.Either<Transition, NotInRoom> => {
   const key = room === undefined ? onlyRoom(client) : Either.right(keyOf(room))
   return Either.map(key, (key) => {
     const found = HashMap.get(state.rooms, key)
     const reply: Reply = Option.match(found, {
       // Nobody is in a room that does not exist.
-      onNone: () => ({ _tag: "WhoList", room: room!, members: [], ...(full === true ? { full } : {}) }),
+      onNone: () => ({ _tag: "WhoList", room: room!, members: [], ...(full === true ? { full } : {}), ...carried }),
       onSome: (r) => {
         const members = memberNicks(state, r)
         const operators = operatorNicks(state, r)
@@ -423,9 +443,10 @@ const who = (
             infos: members.map((nick) => clientOf(state, nick)?.info),
             away: members.map((nick) => clientOf(state, nick)?.away !== undefined),
             ...ops,
-            ...opersOf(state, members)
+            ...opersOf(state, members),
+            ...carried
           }
-          : { _tag: "WhoList", room: r.name, members, ...ops }
+          : { _tag: "WhoList", room: r.name, members, ...ops, ...carried }
       }
     })
     return tell(state, client.id, [reply])
@@ -646,13 +667,14 @@ const whois = (
   state: HubState,
   client: Client,
   nick: string,
-  brief: boolean | undefined
+  brief: boolean | undefined,
+  carried: { readonly format?: WhoFormat }
 ): Either.Either<Transition, NoSuchNick> => {
   const target = HashMap.get(state.nicks, nick.toLowerCase() as NameKey).pipe(
     Option.flatMap((id) => HashMap.get(state.clients, id))
   )
   const reply: Reply = Option.match(target, {
-    onNone: () => ({ _tag: "WhoisInfo", nick, rooms: undefined, brief }),
+    onNone: () => ({ _tag: "WhoisInfo", nick, rooms: undefined, brief, ...carried }),
     onSome: (found) => {
       // A secret room is shown only to its members.
       const shown = found.rooms.map((key) => roomAt(state, key))
@@ -666,7 +688,8 @@ const whois = (
         ...(found.away === undefined ? {} : { away: found.away }),
         brief,
         ...(operatorOf.length === 0 ? {} : { operatorOf }),
-        ...(found.oper === true ? { oper: true } : {})
+        ...(found.oper === true ? { oper: true } : {}),
+        ...carried
       }
     }
   })

@@ -732,5 +732,48 @@ export const backplaneContract = (name: string, make: MakeBackplane): void => {
           const set = (yield* node.all(tagged("TopicSet"))).at(-1)!
           assert.deepStrictEqual([set.nick, set.topic], ["member", "mine"])
         })))
+
+    it.scopedLive("how to show an answer goes back with it: WHOX fields, one of several NAMES, a LIST filter", () =>
+      withChat(50, (bp, node) =>
+        Effect.gen(function*() {
+          const asker = yield* enter(bp, "asker", "lobby")
+          const format = { fields: "nt", token: "7" }
+          yield* bp.execute(asker.client, [
+            ok(Command.Who({ room: room("lobby"), full: true, format })),
+            ok(Command.Who({ room: room("nowhere"), full: true, format })),
+            ok(Command.Who({ room: room("lobby"), batch: { query: "#lobby,#nowhere", last: false } })),
+            ok(Command.Who({ room: room("nowhere"), batch: { query: "#lobby,#nowhere", last: true } })),
+            ok(Command.WhoMask({ mask: "ask*", format })),
+            ok(Command.Whois({ nick: "asker", brief: true, format })),
+            ok(Command.Whois({ nick: "nobody", brief: true, format })),
+            ok(Command.ListFiltered({ filter: "#lob*,>0" })),
+            // Asked without: said without.
+            ok(Command.Who({ room: room("lobby"), full: true })),
+            ok(Command.ListRooms())
+          ])
+          yield* node.all(replyTo(asker.client))
+          const replies = node.seen.filter(replyTo(asker.client)).flatMap((e) => e.replies).slice(-10)
+          const shown = replies.map((r) =>
+            r._tag === "WhoList"
+              ? [r._tag, r.room, r.format, r.batch]
+              : r._tag === "WhoMatched" || r._tag === "WhoisInfo"
+              ? [r._tag, r.format]
+              : r._tag === "RoomList"
+              ? [r._tag, r.filter]
+              : [r._tag]
+          )
+          assert.deepStrictEqual(shown, [
+            ["WhoList", room("lobby"), format, undefined],
+            ["WhoList", room("nowhere"), format, undefined],
+            ["WhoList", room("lobby"), undefined, { query: "#lobby,#nowhere", last: false }],
+            ["WhoList", room("nowhere"), undefined, { query: "#lobby,#nowhere", last: true }],
+            ["WhoMatched", format],
+            ["WhoisInfo", format],
+            ["WhoisInfo", format],
+            ["RoomList", "#lob*,>0"],
+            ["WhoList", room("lobby"), undefined, undefined],
+            ["RoomList", undefined]
+          ])
+        })))
   })
 }

@@ -4,6 +4,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Either } from "effect"
+import { Command } from "../../src/domain/Command.js"
 import { Frame } from "../../src/protocol/Frame.js"
 import * as IrcRender from "../../src/protocol/irc/IrcRender.js"
 import * as IrcSession from "../../src/protocol/irc/IrcSession.js"
@@ -119,46 +120,55 @@ describe("once registered", () => {
   })
 })
 
-describe("answers reshaped by the session (WHOX, LIST filters, NAMES of several channels)", () => {
+describe("how answers are shown, asked in the command (WHOX, LIST filters, NAMES of several channels)", () => {
   const registered = () => {
     const s = session()
     read(s, "NICK me")
     read(s, "USER me 0 * :Me")
     s.registered!("me" as never)
-    const written: Array<[string, number]> = []
-    const sink = s.sink!({ write: (text, count) => written.push([text, count]), close: () => {} })
-    return { s, sink, written }
+    return s
   }
+  const commands = (steps: ReadonlyArray<Step>) =>
+    steps.map((step) => step._tag === "Input" && Either.isRight(step.input) ? step.input.right : step._tag)
 
-  it("several answers in one write are told apart by their ends, a JOIN's names included", () => {
-    const { s, sink, written } = registered()
-    read(s, "WHO bob %nt,1")
-    read(s, "JOIN #c")
-    read(s, "NAMES #a,#b")
-    read(s, "LIST >1")
-    const text = [
-      ":test.irc 352 me * bob chat test.irc bob H :0 Bob",
-      ":test.irc 315 me bob :End of /WHO list",
-      ":me!me@chat JOIN #c",
-      ":test.irc 353 me = #c :@me",
-      ":test.irc 366 me #c :End of /NAMES list",
-      ":test.irc 353 me = #a :x",
-      ":test.irc 366 me #a :End of /NAMES list",
-      ":test.irc 353 me = #b :y",
-      ":test.irc 366 me #b :End of /NAMES list",
-      ":test.irc 321 me Channel :Users  Name",
-      ":test.irc 322 me #a 1 :",
-      ":test.irc 322 me #b 2 :",
-      ":test.irc 323 me :End of /LIST"
-    ].map((l) => `${l}\r\n`).join("")
-    sink.write(text, 13)
-    assert.deepStrictEqual(written, [[
-      [
+  it("the command carries the WHOX fields and token, the NAMES query, the LIST filter", () => {
+    const s = registered()
+    const format = { fields: "nt", token: "1" }
+    assert.deepStrictEqual(commands(read(s, "WHO bob %nt,1")), [Command.Whois({ nick: "bob", brief: true, format })])
+    assert.deepStrictEqual(commands(read(s, "WHO #a %nt,1")), [Command.Who({ room: "a" as never, full: true, format })])
+    assert.deepStrictEqual(commands(read(s, "WHO b* %nt,1")), [Command.WhoMask({ mask: "b*", format })])
+    // A token that is not 1 to 3 digits is 0, as WHOX allows.
+    assert.deepStrictEqual(commands(read(s, "WHO #a %n,abcd")), [
+      Command.Who({ room: "a" as never, full: true, format: { fields: "n", token: "0" } })
+    ])
+    assert.deepStrictEqual(commands(read(s, "NAMES #a,#b")), [
+      Command.Who({ room: "a" as never, full: false, batch: { query: "#a,#b", last: false } }),
+      Command.Who({ room: "b" as never, full: false, batch: { query: "#a,#b", last: true } })
+    ])
+    assert.deepStrictEqual(commands(read(s, "LIST >1")), [Command.ListFiltered({ filter: ">1" })])
+    assert.deepStrictEqual(commands(read(s, "LIST")), [Command.ListRooms()])
+  })
+
+  it("the answers are rendered as asked: 354 lines, one end for several NAMES, only the rooms the filter keeps", () => {
+    const words = IrcRender.make("test.irc")
+    const format = { fields: "nt", token: "1" }
+    const rendered = words.render.replies([
+      { _tag: "WhoisInfo", nick: "bob", rooms: [], info: { user: "bob", realname: "Bob" }, brief: true, format },
+      { _tag: "WhoList", room: "a" as never, members: ["x" as never], batch: { query: "#a,#b", last: false } },
+      { _tag: "WhoList", room: "b" as never, members: ["y" as never], batch: { query: "#a,#b", last: true } },
+      {
+        _tag: "RoomList",
+        rooms: [{ room: "a" as never, members: 1 }, { room: "b" as never, members: 2 }, {
+          room: "bc" as never,
+          members: 5
+        }],
+        filter: "#b*,!#bc,>1"
+      }
+    ], "me" as never)
+    assert.deepStrictEqual(rendered, {
+      text: [
         ":test.irc 354 me 1 bob",
         ":test.irc 315 me bob :End of /WHO list",
-        ":me!me@chat JOIN #c",
-        ":test.irc 353 me = #c :@me",
-        ":test.irc 366 me #c :End of /NAMES list",
         ":test.irc 353 me = #a :x",
         ":test.irc 353 me = #b :y",
         ":test.irc 366 me #a,#b :End of /NAMES list",
@@ -166,16 +176,7 @@ describe("answers reshaped by the session (WHOX, LIST filters, NAMES of several 
         ":test.irc 322 me #b 2 :",
         ":test.irc 323 me :End of /LIST"
       ].map((l) => `${l}\r\n`).join(""),
-      11
-    ]])
-    // Nothing awaited any more: a plain WHO answer passes as it is.
-    sink.write(":test.irc 315 me x :End of /WHO list\r\n", 1)
-    assert.deepStrictEqual(written[1], [":test.irc 315 me x :End of /WHO list\r\n", 1])
-  })
-
-  it("past 32 awaited answers, 263: try again", () => {
-    const { s } = registered()
-    for (let i = 0; i < 32; i++) assert.strictEqual(read(s, "LIST >0")[0]?._tag, "Input")
-    assert.include(localText(read(s, "LIST >0")), " 263 me LIST :")
+      count: 8
+    })
   })
 })

@@ -48,6 +48,12 @@ do
   NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local function str(s) return cjson.encode(s) end
+-- A field of the command that its answer carries back as it came (how to show it: \`format\`, \`batch\`,
+-- \`filter\`), as \`,"field":value\`; absent stays absent. Its values are strings, numbers and booleans, never arrays.
+local function echo(cmd, field)
+  if cmd == nil or cmd[field] == nil then return '' end
+  return ',"' .. field .. '":' .. cjson.encode(cmd[field])
+end
 local events = {}
 local pub = {}
 local pending = {}
@@ -401,7 +407,7 @@ handlers.Part = function(cmd)
   leaveRoom(c, key, '{"_tag":"Parted"' .. message .. '}')
   reply('{"_tag":"Parted","room":' .. str(name) .. message .. '}')
 end
-handlers.ListRooms = function()
+handlers.ListRooms = function(cmd)
   local rooms = {}
   for _, key in ipairs(redis.call('SMEMBERS', P .. 'rooms')) do
     -- A secret room is listed to its members only.
@@ -412,8 +418,9 @@ handlers.ListRooms = function()
   table.sort(rooms, function(a, b) return byLower(a.name, b.name) end)
   local out = {}
   for i, r in ipairs(rooms) do out[i] = '{"room":' .. str(r.name) .. ',"members":' .. r.members .. '}' end
-  reply('{"_tag":"RoomList","rooms":[' .. table.concat(out, ',') .. ']}')
+  reply('{"_tag":"RoomList","rooms":[' .. table.concat(out, ',') .. ']' .. echo(cmd, 'filter') .. '}')
 end
+handlers.ListFiltered = handlers.ListRooms
 handlers.Who = function(cmd)
   local key, err
   if cmd.room then key = string.lower(cmd.room) else key, err = onlyRoom() end
@@ -421,6 +428,7 @@ handlers.Who = function(cmd)
   local full = ''
   -- Said only when asked for.
   if cmd.full == true then full = ',"full":true' end
+  full = full .. echo(cmd, 'format') .. echo(cmd, 'batch')
   local name = roomName(key)
   if not name then return reply('{"_tag":"WhoList","room":' .. str(cmd.room) .. ',"members":[]' .. full .. '}') end
   if cmd.full ~= true then
@@ -558,11 +566,12 @@ handlers.WhoMask = function(cmd)
   end
   reply('{"_tag":"WhoMatched","mask":' .. str(cmd.mask) .. ',"members":[' .. table.concat(nicks, ',') .. ']'
     .. ',"infos":[' .. table.concat(infos, ',') .. '],"away":[' .. table.concat(away, ',') .. ']' .. opersField(list)
-    .. '}')
+    .. echo(cmd, 'format') .. '}')
 end
 handlers.Whois = function(cmd)
   local brief = ''
   if cmd.brief ~= nil then brief = ',"brief":' .. tostring(cmd.brief == true) end
+  brief = brief .. echo(cmd, 'format')
   local id = redis.call('HGET', P .. 'nicks', string.lower(cmd.nick))
   local found = id and getClient(id)
   -- No such nick: \`rooms\` left out (undefined).

@@ -9,10 +9,11 @@
  * of each numeric, as clients expect.
  */
 import { absurd } from "effect/Function"
-import type { LeaveReason, Nick, RoomName, UserError, UserInfo } from "../../domain/Domain.js"
+import type { Batch, LeaveReason, Nick, RoomName, UserError, UserInfo, WhoFormat } from "../../domain/Domain.js"
 import { maxNickLength, maxRoomLength } from "../../domain/Domain.js"
 import type { Render, Rendered, Reply, RoomEvent, Whispered } from "../../domain/Event.js"
-import { byteLength, line, parse, split } from "./IrcMessage.js"
+import { matches } from "../../domain/Mask.js"
+import { byteLength, line, split } from "./IrcMessage.js"
 
 /** The server's name, the source of its numerics, unless the operator names it (`--irc-name`). */
 export const defaultServerName = "chat.irc"
@@ -34,6 +35,30 @@ const chunks = <A>(items: ReadonlyArray<A>, size: number): Array<Array<A>> => {
 export const userSource = (nick: string): string => `${nick}!${nick}@${userHost}`
 
 const channel = (room: RoomName): string => `#${room}`
+
+/**
+ * `LIST`'s filters (ELIST `MNU`), comma-separated: names and masks (any may
+ * match), `!mask` (none may), `>n` and `<n` users (all must hold).
+ */
+const listFilter = (filter: string): (channel: string, users: number) => boolean => {
+  const wanted: Array<string> = []
+  const unwanted: Array<string> = []
+  let more = -1
+  let fewer = Number.POSITIVE_INFINITY
+  for (const item of filter.split(",")) {
+    if (item === "") continue
+    const count = /^([<>])(\d+)$/.exec(item)
+    if (count !== null) {
+      if (count[1] === ">") more = Math.max(more, Number(count[2]))
+      else fewer = Math.min(fewer, Number(count[2]))
+    } else if (item.startsWith("!")) unwanted.push(item.slice(1))
+    else wanted.push(item)
+  }
+  return (channel, users) =>
+    users > more && users < fewer &&
+    (wanted.length === 0 || wanted.some((m) => matches(m, channel))) &&
+    !unwanted.some((m) => matches(m, channel))
+}
 
 export interface Users {
   readonly clients: number
@@ -189,7 +214,8 @@ export const make = (serverName: string) => {
     room: RoomName,
     nicks: ReadonlyArray<Nick>,
     operators: ReadonlyArray<Nick> | undefined,
-    secret: boolean
+    secret: boolean,
+    batch?: Batch
   ): ReadonlyArray<string> => {
     const members = prefixed(nicks, operators)
     // `=` public, `@` secret (mode `s`).
@@ -209,32 +235,55 @@ export const make = (serverName: string) => {
       size += member.length + 1
     }
     if (current.length > 0) out.push(numericText(nick, "353", symbol, channel(room), current.join(" ")))
-    out.push(numericText(nick, "366", channel(room), "End of /NAMES list"))
+    // A query of several channels has one end, after the last, naming them all, as clients expect.
+    if (batch === undefined) out.push(numericText(nick, "366", channel(room), "End of /NAMES list"))
+    else if (batch.last) out.push(numericText(nick, "366", batch.query, "End of /NAMES list"))
     return out
   }
 
-  /** One `WHO` line; a member who said nothing of itself (a line client) is shown by its nick. */
+  /**
+   * One `WHO` line; a member who said nothing of itself (a line client) is
+   * shown by its nick. With a `format` (WHOX), a 354 line with the fields
+   * asked for, in WHOX's fixed order whatever order they were asked in, and
+   * the token for `t`. The chat publishes no addresses, keeps no idle time
+   * and has no accounts: `i` is 255.255.255.255, `l` 0 and `a` 0 (none), as
+   * WHOX spells them.
+   */
   const whoLine = (
     nick: string,
     where: string,
     member: string,
     info: UserInfo | undefined,
     away: boolean,
-    operator = false,
-    oper = false
-  ): string =>
-    numericText(
-      nick,
-      "352",
-      where,
-      info?.user ?? member,
-      userHost,
-      serverName,
-      member,
-      // Here or Gone (away), `*` for an IRC operator, then `@` for a channel operator.
-      (away ? "G" : "H") + (oper ? "*" : "") + (operator ? "@" : ""),
-      `0 ${info?.realname ?? member}`
-    )
+    operator: boolean,
+    oper: boolean,
+    format: WhoFormat | undefined
+  ): string => {
+    const user = info?.user ?? member
+    // Here or Gone (away), `*` for an IRC operator, then `@` for a channel operator.
+    const flags = (away ? "G" : "H") + (oper ? "*" : "") + (operator ? "@" : "")
+    const realname = info?.realname ?? member
+    if (format === undefined) {
+      return numericText(nick, "352", where, user, userHost, serverName, member, flags, `0 ${realname}`)
+    }
+    const values: Record<string, string> = {
+      t: format.token,
+      c: where,
+      u: user,
+      i: "255.255.255.255",
+      h: userHost,
+      s: serverName,
+      n: member,
+      f: flags,
+      d: "0",
+      l: "0",
+      a: "0",
+      o: "n/a",
+      r: realname
+    }
+    const chosen = Array.from("tcuihsnfdlaor").filter((f) => format.fields.includes(f)).map((f) => values[f]!)
+    return line(serverName, "354", [nick, ...chosen], format.fields.includes("r"))
+  }
 
   const whoLines = (
     nick: string,
@@ -243,7 +292,8 @@ export const make = (serverName: string) => {
     infos: ReadonlyArray<UserInfo | undefined> | undefined,
     away: ReadonlyArray<boolean> | undefined,
     operators: ReadonlyArray<Nick> | undefined,
-    opers: ReadonlyArray<Nick> | undefined
+    opers: ReadonlyArray<Nick> | undefined,
+    format: WhoFormat | undefined
   ): ReadonlyArray<string> => [
     ...members.map((member, i) =>
       whoLine(
@@ -253,7 +303,8 @@ export const make = (serverName: string) => {
         infos?.[i],
         away?.[i] === true,
         operators?.includes(member) === true,
-        opers?.includes(member) === true
+        opers?.includes(member) === true,
+        format
       )
     ),
     numericText(nick, "315", channel(room), "End of /WHO list")
@@ -352,16 +403,30 @@ export const make = (serverName: string) => {
       case "NickChanged":
         if (reply.from !== undefined) out.push(line(userSource(reply.from), "NICK", [reply.nick], true))
         return
-      case "RoomList":
+      case "RoomList": {
+        const keep = reply.filter === undefined ? undefined : listFilter(reply.filter)
         out.push(numericText(nick, "321", "Channel", "Users  Name"))
-        for (const room of reply.rooms) out.push(numericText(nick, "322", channel(room.room), String(room.members), ""))
+        for (const room of reply.rooms) {
+          if (keep !== undefined && !keep(channel(room.room), room.members)) continue
+          out.push(numericText(nick, "322", channel(room.room), String(room.members), ""))
+        }
         out.push(numericText(nick, "323", "End of /LIST"))
         return
+      }
       case "WhoList":
         out.push(
           ...(reply.full === true
-            ? whoLines(nick, reply.room, reply.members, reply.infos, reply.away, reply.operators, reply.opers)
-            : names(nick, reply.room, reply.members, reply.operators, reply.secret === true))
+            ? whoLines(
+              nick,
+              reply.room,
+              reply.members,
+              reply.infos,
+              reply.away,
+              reply.operators,
+              reply.opers,
+              reply.format
+            )
+            : names(nick, reply.room, reply.members, reply.operators, reply.secret === true, reply.batch))
         )
         return
       case "Bye":
@@ -400,7 +465,18 @@ export const make = (serverName: string) => {
       case "WhoisInfo":
         if (reply.brief === true) {
           if (reply.rooms !== undefined) {
-            out.push(whoLine(nick, "*", reply.nick, reply.info, reply.away !== undefined, false, reply.oper === true))
+            out.push(
+              whoLine(
+                nick,
+                "*",
+                reply.nick,
+                reply.info,
+                reply.away !== undefined,
+                false,
+                reply.oper === true,
+                reply.format
+              )
+            )
           }
           out.push(numericText(nick, "315", reply.nick, "End of /WHO list"))
         } else if (reply.rooms === undefined) {
@@ -452,7 +528,8 @@ export const make = (serverName: string) => {
               reply.infos[i],
               reply.away[i] === true,
               false,
-              reply.opers?.includes(member) === true
+              reply.opers?.includes(member) === true,
+              reply.format
             )
           )
         )
@@ -518,87 +595,6 @@ export const make = (serverName: string) => {
       }).join("\r\n")
       : text
 
-  /** Each line of `text` that is numeric `code`, through `change` (undefined: the line goes). */
-  const eachNumeric = (text: string, code: string, change: (params: ReadonlyArray<string>) => string | undefined) => {
-    const start = `:${serverName} ${code} `
-    const out: Array<string> = []
-    for (const l of text.split("\r\n")) {
-      if (l === "") continue
-      const parsed = l.startsWith(start) ? parse(l) : undefined
-      const changed = parsed === undefined ? `${l}\r\n` : change(parsed.params)
-      if (changed !== undefined) out.push(changed)
-    }
-    return many(out)
-  }
-
-  /**
-   * `WHO` lines (352) as WHOX lines (354) with the `fields` asked for, in
-   * WHOX's fixed order whatever order they were asked in, and `token` for `t`.
-   * The chat publishes no addresses, keeps no idle time and has no accounts:
-   * `i` is 255.255.255.255, `l` 0 and `a` 0 (none), as WHOX spells them.
-   */
-  const whox = (text: string, fields: string, token: string): Rendered =>
-    eachNumeric(text, "352", (params) => {
-      const [me, where, user, host, server, member, flags, last] = params
-      const space = (last ?? "").indexOf(" ")
-      const hops = space === -1 ? "0" : last!.slice(0, space)
-      const realname = space === -1 ? (last ?? "") : last!.slice(space + 1)
-      const values: Record<string, string> = {
-        t: token,
-        c: where ?? "*",
-        u: user ?? "*",
-        i: "255.255.255.255",
-        h: host ?? "*",
-        s: server ?? "*",
-        n: member ?? "*",
-        f: flags ?? "H",
-        d: hops,
-        l: "0",
-        a: "0",
-        o: "n/a",
-        r: realname
-      }
-      const chosen = Array.from("tcuihsnfdlaor").filter((f) => fields.includes(f)).map((f) => values[f]!)
-      return line(serverName, "354", [me ?? "*", ...chosen], fields.includes("r"))
-    })
-
-  /** `LIST` lines (322) of the channels `keep` accepts, by name and number of users. */
-  const filterList = (text: string, keep: (channel: string, users: number) => boolean): Rendered =>
-    eachNumeric(
-      text,
-      "322",
-      (params) => keep(params[1] ?? "", Number(params[2])) ? line(serverName, "322", [...params], true) : undefined
-    )
-
-  /**
-   * The end of a `NAMES` answer (366) for a query of several channels: dropped
-   * (`channels` undefined) but for the last one, which names them all, as
-   * clients expect one end for one query.
-   */
-  const endOfNames = (text: string, channels: string | undefined): Rendered =>
-    eachNumeric(
-      text,
-      "366",
-      (params) =>
-        channels === undefined
-          ? undefined
-          : line(serverName, "366", [params[0] ?? "*", channels, "End of /NAMES list"], true)
-    )
-
-  /**
-   * What one line (without CR LF) is, for a session following the answers to
-   * its queries: the end of a `WHO` (315), of a `LIST` (323), of a `NAMES`
-   * (366), or a `JOIN` (whose own list of names ends with a 366 too).
-   */
-  const lineKind = (l: string): "315" | "323" | "366" | "JOIN" | undefined => {
-    if (l.startsWith(`:${serverName} `)) {
-      const code = l.slice(serverName.length + 2, serverName.length + 5)
-      return code === "315" || code === "323" || code === "366" ? code : undefined
-    }
-    // A user's own JOIN: `:nick!user@host JOIN #room`, the only line of a join's answer before its names.
-    return / JOIN #[^ ]*$/.test(l) && !l.includes(" :") ? "JOIN" : undefined
-  }
-
   /** Answer to a `PING`. */
   const pong = (token: string): string => line(serverName, "PONG", [serverName, token], true)
 
@@ -617,11 +613,7 @@ export const make = (serverName: string) => {
     render,
     isupport,
     pong,
-    userhostInNames,
-    whox,
-    filterList,
-    endOfNames,
-    lineKind
+    userhostInNames
   } as const
 }
 

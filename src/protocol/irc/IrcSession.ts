@@ -2,11 +2,10 @@
  * One IRC client's side of the conversation: registration (`CAP`, `NICK`,
  * `USER`) before it joins the chat, then each command it sends as a chat
  * command for the hub or, when nothing shared is involved (`CAP`, `MOTD`,
- * `OPER`'s check...), a local answer. Some answers are reshaped on their way
- * to the client, from what the hub sends (`WHO %fields` as WHOX, `LIST`
- * filters, one end for `NAMES #a,#b`): the hub's answers come in the order
- * the commands went out. Per connection and mutable: the connection owns it
- * and calls it from one fiber.
+ * `OPER`'s check...), a local answer. How an answer is to be shown (`WHO
+ * %fields` as WHOX, `LIST` filters, one end for `NAMES #a,#b`) goes in the
+ * command, and the hub's answer carries it to `IrcRender`. Per connection
+ * and mutable: the connection owns it and calls it from one fiber.
  */
 import { Duration, Either, Option } from "effect"
 import type { Input } from "../../domain/Command.js"
@@ -14,7 +13,7 @@ import { Command } from "../../domain/Command.js"
 import type { RoomName, UserError, UserInfo } from "../../domain/Domain.js"
 import { clean, InvalidRoom, parseNick, parseRoom } from "../../domain/Domain.js"
 import type { Rendered, Sink } from "../../domain/Event.js"
-import { isMask, matches } from "../../domain/Mask.js"
+import { isMask } from "../../domain/Mask.js"
 import type { Frame } from "../Frame.js"
 import type { ProtocolSession, Step } from "../WireProtocol.js"
 import type { IrcMessage } from "./IrcMessage.js"
@@ -83,46 +82,6 @@ const maxTopicLength = 390
 const maxUserLength = 10
 
 /**
- * How many `WHO` and `LIST` answers may be awaited with a reshaping at once
- * (WHOX fields, LIST filters); past it the client is asked to try again (263).
- */
-const maxPending = 32
-
-/**
- * A reshaping of the hub's answer to one command: the answer's lines, up to
- * and with the line that ends it (`end`), go through `apply`. The hub may
- * answer several commands in one write, so answers are told apart by their
- * ends, in the order the commands went out.
- */
-interface Pending {
-  readonly end: "315" | "323" | "366"
-  readonly apply: (text: string) => Rendered
-}
-
-/**
- * `LIST`'s filters (ELIST `MNU`), comma-separated: names and masks (any may
- * match), `!mask` (none may), `>n` and `<n` users (all must hold).
- */
-const listFilter = (param: string): (channel: string, users: number) => boolean => {
-  const wanted: Array<string> = []
-  const unwanted: Array<string> = []
-  let more = -1
-  let fewer = Number.POSITIVE_INFINITY
-  for (const item of targets(param)) {
-    const count = /^([<>])(\d+)$/.exec(item)
-    if (count !== null) {
-      if (count[1] === ">") more = Math.max(more, Number(count[2]))
-      else fewer = Math.min(fewer, Number(count[2]))
-    } else if (item.startsWith("!")) unwanted.push(item.slice(1))
-    else wanted.push(item)
-  }
-  return (channel, users) =>
-    users > more && users < fewer &&
-    (wanted.length === 0 || wanted.some((m) => matches(m, channel))) &&
-    !unwanted.some((m) => matches(m, channel))
-}
-
-/**
  * A mode change (`+t-s`, `+i`) as letters added and removed; the first letter
  * not in `known` (a string) when there is one.
  */
@@ -165,8 +124,6 @@ export const make = (words: IrcWords, options: SessionOptions = {}): ProtocolSes
   let nick: string | undefined
   // The password the client gave (`PASS`), if any.
   let password: string | undefined
-  // Answers awaited from the hub to reshape, in the order asked (the hub answers in that order).
-  const pending: Array<Pending> = []
 
   const me = (): string => nick ?? requested ?? "*"
   const numeric = (code: string, ...params: Array<string>) => words.numericText(me(), code, ...params)
@@ -298,68 +255,12 @@ export const make = (words: IrcWords, options: SessionOptions = {}): ProtocolSes
     )
   }
 
-  /** Awaits the hub's answer to reshape it; past `maxPending`, the client is asked to try again. */
-  const reshaped = (step: Step, end: Pending["end"], apply: Pending["apply"], name: string): Step => {
-    if (step._tag !== "Input") return step
-    if (pending.length >= maxPending) return local(numeric("263", name, "Please wait a while and try again."))
-    pending.push({ end, apply })
-    return step
-  }
-
-  /**
-   * `text` with each awaited answer in it reshaped. A `JOIN`'s list of names
-   * ends with a 366 too: that one ends no `NAMES` query.
-   */
-  const reshape = (text: string): Rendered | undefined => {
-    if (pending.length === 0) return undefined
-    const out: Array<string> = []
-    let count = 0
-    let segment = ""
-    let joinOpen = false
-    // Lines that answer no awaited query go out as they are.
-    const asIs = () => {
-      out.push(segment)
-      count += segment.split("\r\n").length - 1
-      segment = ""
-    }
-    const lines = text.split("\r\n")
-    lines.pop()
-    for (const l of lines) {
-      const kind = words.lineKind(l)
-      if (kind === "JOIN") {
-        asIs()
-        joinOpen = true
-      }
-      segment += `${l}\r\n`
-      if (kind === "366" && joinOpen) {
-        joinOpen = false
-        asIs()
-        continue
-      }
-      const head = pending[0]
-      if (head !== undefined && kind === head.end) {
-        pending.shift()
-        const done = head.apply(segment)
-        out.push(done.text)
-        count += done.count
-        segment = ""
-      }
-    }
-    asIs()
-    return { text: out.join(""), count }
-  }
-
   /** `NAMES` of several channels: one end (366) naming them all, after the last. */
   const namesOfSeveral = (param: string): Array<Step> => {
     const rooms = targets(param).map(channelName).filter(Either.isRight).map((r) => r.right)
     if (rooms.length === 0) return [local(numeric("366", param, "End of /NAMES list"))]
     return rooms.map((room, i) =>
-      reshaped(
-        command(Command.Who({ room, full: false })),
-        "366",
-        (text) => words.endOfNames(text, i === rooms.length - 1 ? param : undefined),
-        "NAMES"
-      )
+      command(Command.Who({ room, full: false, batch: { query: param, last: i === rooms.length - 1 } }))
     )
   }
 
@@ -372,27 +273,27 @@ export const make = (words: IrcWords, options: SessionOptions = {}): ProtocolSes
     const whox = full && params[1]?.startsWith("%") === true ? params[1].slice(1).split(",") : undefined
     // The token goes back as it came: at most 3 digits, as WHOX allows.
     const token = whox?.[1] !== undefined && /^\d{1,3}$/.test(whox[1]) ? whox[1] : "0"
-    return targets(params[0]!).map((target) => {
-      const step = Either.match(channelName(target), {
+    // Only when asked for: the hub carries it back in its answer.
+    const format = whox === undefined ? {} : { format: { fields: whox[0]!, token } }
+    return targets(params[0]!).map((target) =>
+      Either.match(channelName(target), {
         // A nick: one line about it; a mask (`0` is everyone, as in RFC 2812): everyone whose nick matches.
         onLeft: () =>
           !full
             ? local(numeric(end, target, endText))
             : isMask(target) || target === "0"
-            ? command(Command.WhoMask({ mask: target === "0" ? "*" : target }))
-            : command(Command.Whois({ nick: target, brief: true })),
-        onRight: (room) => command(Command.Who({ room, full }))
+            ? command(Command.WhoMask({ mask: target === "0" ? "*" : target, ...format }))
+            : command(Command.Whois({ nick: target, brief: true, ...format })),
+        onRight: (room) => command(Command.Who({ room, full, ...format }))
       })
-      return whox === undefined ? step : reshaped(step, "315", (text) => words.whox(text, whox[0]!, token), "WHO")
-    })
+    )
   }
 
-  const list = (params: ReadonlyArray<string>): Array<Step> => {
-    const step = command(Command.ListRooms())
-    if (params[0] === undefined || params[0] === "") return [step]
-    const keep = listFilter(params[0])
-    return [reshaped(step, "323", (text) => words.filterList(text, keep), "LIST")]
-  }
+  /** `LIST`, with ELIST filters if any: the hub carries them back, and `IrcRender` applies them. */
+  const list = (params: ReadonlyArray<string>): Array<Step> =>
+    params[0] === undefined || params[0] === ""
+      ? [command(Command.ListRooms())]
+      : [command(Command.ListFiltered({ filter: params[0] }))]
 
   const mode = (params: ReadonlyArray<string>): Array<Step> => {
     const target = params[0]
@@ -554,11 +455,6 @@ export const make = (words: IrcWords, options: SessionOptions = {}): ProtocolSes
       write: (text, count, canWait) => {
         if (text === last && words.isRepeatedPerRoom(text)) return
         last = text
-        const reshapedText = reshape(text)
-        if (reshapedText !== undefined) {
-          text = reshapedText.text
-          count = reshapedText.count
-        }
         if (enabled.has("userhost-in-names")) text = words.userhostInNames(text)
         if (nick !== undefined) {
           const renamed = words.ownNickChange(text, nick)

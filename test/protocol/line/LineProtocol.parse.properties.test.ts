@@ -59,6 +59,7 @@ const outcomeOf = (line: string): Outcome =>
         case "Oper":
         case "WhoMask":
         case "Mode":
+        case "ListFiltered":
           // Other protocols' commands (IRC's PING, WHOIS, LUSERS): never the line parser's.
           return ["Unexpected", command._tag]
       }
