@@ -26,10 +26,14 @@ export interface IdleWatch {
   readonly size: () => number
 }
 
+/**
+ * A watched connection's place in the heap. A stopped entry stays in the
+ * heap until its time comes, but lets go of the connection at once: a storm
+ * of short connections must not keep each one's state alive until then.
+ */
 interface Entry {
   at: number
-  readonly watched: Watched
-  stopped: boolean
+  watched: Watched | undefined
 }
 
 /** A binary min-heap of entries by `at`. */
@@ -93,8 +97,8 @@ export const make: Effect.Effect<IdleWatch, never, Scope.Scope> = Effect.gen(fun
   let wakeAt = Number.POSITIVE_INFINITY
 
   const stop = (entry: Entry): void => {
-    if (entry.stopped) return
-    entry.stopped = true
+    if (entry.watched === undefined) return
+    entry.watched = undefined
     watching--
     // With nobody left to watch, nothing stays scheduled: the fiber goes back to waiting for an entry.
     if (watching === 0) {
@@ -119,7 +123,7 @@ export const make: Effect.Effect<IdleWatch, never, Scope.Scope> = Effect.gen(fun
           : Effect.raceFirst(Effect.sleep(next.at - now), Deferred.await(earlier))
       }
       entries.pop()
-      if (next.stopped) return Effect.void
+      if (next.watched === undefined) return Effect.void
       const again = next.watched.due(now)
       if (again === undefined) {
         stop(next)
@@ -134,7 +138,7 @@ export const make: Effect.Effect<IdleWatch, never, Scope.Scope> = Effect.gen(fun
 
   return {
     watch: (firstAt, watched) => {
-      const entry: Entry = { at: firstAt, watched, stopped: false }
+      const entry: Entry = { at: firstAt, watched }
       entries.push(entry)
       watching++
       if (firstAt < wakeAt) Deferred.unsafeDone(earlier, Exit.void)

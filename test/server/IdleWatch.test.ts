@@ -1,6 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
+import * as v8 from "node:v8"
+import * as vm from "node:vm"
 import * as IdleWatch from "../../src/server/IdleWatch.js"
+
+// `gc()` without starting the test runner with --expose-gc: the flag applies to contexts made after it.
+v8.setFlagsFromString("--expose-gc")
+const collect = vm.runInNewContext("gc") as () => void
 
 /** A watched connection that records when it was due and asks to be called again `every` ms, `times` times. */
 const recorder = (every: number, times: number) => {
@@ -54,5 +60,22 @@ describe("IdleWatch", () => {
       assert.strictEqual(watch.size(), 0)
       yield* TestClock.adjust("10 seconds")
       assert.deepStrictEqual(gone.calls, [])
+    }))
+
+  it.scoped("lets go of a connection as soon as it stops, long before its deadline", () =>
+    Effect.gen(function*() {
+      const watch = yield* IdleWatch.make
+      // Someone stays, so the heap is never simply emptied.
+      watch.watch(3_600_000, recorder(0, 1).watched)
+      // What a watched connection holds (its outbox, its socket...), stood for by a big array.
+      const refs = Array.from({ length: 100 }, () => {
+        const state = { held: new Array<number>(10_000).fill(1) }
+        const stop = watch.watch(3_600_000, { due: () => state.held.length })
+        stop()
+        return new WeakRef(state)
+      })
+      yield* TestClock.adjust("1 second")
+      collect()
+      assert.strictEqual(refs.filter((ref) => ref.deref() !== undefined).length, 0)
     }))
 })
