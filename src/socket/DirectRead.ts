@@ -122,3 +122,68 @@ const pulled = (socket: Socket.Socket, raw: boolean): Effect.Effect<DirectRead, 
       failed: Deferred.await(failure)
     }
   })
+
+/** What `make` needs of a socket's errors: the one already seen, and a way to hear the next. */
+export interface Errors {
+  readonly failure: () => Error | undefined
+  readonly once: (listener: (error: Error) => void) => void
+  readonly off: (listener: (error: Error) => void) => void
+}
+
+const readFailed = (cause: Error) => new Socket.SocketGenericError({ reason: "Read", cause })
+
+/**
+ * A direct read for a socket layer over a Node socket's events: `read` takes
+ * what the socket holds now, and the layer calls `notify` whenever it may
+ * hold something new (data, the end, an error). Also `next`, the effect that
+ * waits for the next chunk (undefined at the end), for the layer's `run`.
+ */
+export const make = <C extends Uint8Array | string>(
+  read: () => C | typeof wait | typeof end | Socket.SocketError,
+  errors: Errors
+): {
+  readonly direct: DirectRead
+  readonly notify: () => void
+  readonly next: Effect.Effect<C | undefined, Socket.SocketError>
+} => {
+  let wake: (() => void) | undefined
+  const notify = (): void => {
+    const waiting = wake
+    wake = undefined
+    waiting?.()
+  }
+  const failed = Effect.async<never, Socket.SocketError>((resume) => {
+    const onError = (error: Error) => resume(Effect.fail(readFailed(error)))
+    const seen = errors.failure()
+    if (seen !== undefined) return onError(seen)
+    errors.once(onError)
+    return Effect.sync(() => errors.off(onError))
+  })
+  const next = Effect.async<C | undefined, Socket.SocketError>((resume) => {
+    const attempt = (): void => {
+      const result = read()
+      if (result === wait) wake = attempt
+      else if (result === end) resume(Effect.succeed(undefined))
+      else if (Socket.isSocketError(result)) resume(Effect.fail(result))
+      else resume(Effect.succeed(result))
+    }
+    attempt()
+    return Effect.sync(() => {
+      wake = undefined
+    })
+  })
+  return {
+    direct: {
+      read,
+      whenReadable: (waiting) => {
+        wake = waiting
+      },
+      failed
+    },
+    notify,
+    next
+  }
+}
+
+/** A socket's failure as the read error `make`'s `read` returns. */
+export const failure = readFailed

@@ -97,12 +97,20 @@ export const makeBatching = (
 export const fromNetSocket = (conn: Net.Socket, batching?: Batching): Socket.Socket => {
   let failure: Error | undefined
   let ended = false
-  let wake: (() => void) | undefined
-  const notify = (): void => {
-    const waiting = wake
-    wake = undefined
-    waiting?.()
+  /** The next chunk Node has buffered, taken now. */
+  const read = (): Uint8Array | typeof DirectRead.wait | typeof DirectRead.end | Socket.SocketError => {
+    if (failure !== undefined) return DirectRead.failure(failure)
+    const chunk: unknown = conn.read()
+    if (chunk instanceof Uint8Array) return chunk
+    return ended || conn.readableEnded || conn.destroyed ? DirectRead.end : DirectRead.wait
   }
+  const reads = DirectRead.make(read, {
+    failure: () => failure,
+    once: (listener) => conn.once("error", listener),
+    off: (listener) => conn.off("error", listener)
+  })
+  const notify = reads.notify
+  const nextChunk = reads.next
   conn.on("readable", notify)
   conn.on("end", () => {
     ended = true
@@ -115,45 +123,6 @@ export const fromNetSocket = (conn: Net.Socket, batching?: Batching): Socket.Soc
   conn.on("error", (error) => {
     failure = error
     notify()
-  })
-
-  /** The next chunk Node has buffered, taken now. */
-  const read = (): Uint8Array | typeof DirectRead.wait | typeof DirectRead.end | Socket.SocketError => {
-    if (failure !== undefined) return new Socket.SocketGenericError({ reason: "Read", cause: failure })
-    const chunk: unknown = conn.read()
-    if (chunk instanceof Uint8Array) return chunk
-    return ended || conn.readableEnded || conn.destroyed ? DirectRead.end : DirectRead.wait
-  }
-  const failed = Effect.async<never, Socket.SocketError>((resume) => {
-    const onError = (error: Error) =>
-      resume(Effect.fail(new Socket.SocketGenericError({ reason: "Read", cause: error })))
-    if (failure !== undefined) return onError(failure)
-    conn.once("error", onError)
-    return Effect.sync(() => {
-      conn.off("error", onError)
-    })
-  })
-
-  /** The next chunk Node has buffered, waiting for one; undefined at end of stream. */
-  const nextChunk = Effect.async<Uint8Array | undefined, Socket.SocketError>((resume) => {
-    const attempt = (): void => {
-      const result = read()
-      if (result === DirectRead.wait) {
-        wake = attempt
-      } else {
-        resume(
-          result === DirectRead.end
-            ? Effect.succeed(undefined)
-            : result instanceof Uint8Array
-            ? Effect.succeed(result)
-            : Effect.fail(result)
-        )
-      }
-    }
-    attempt()
-    return Effect.sync(() => {
-      wake = undefined
-    })
   })
 
   const run = <_, E = never, R = never>(
@@ -276,13 +245,7 @@ export const fromNetSocket = (conn: Net.Socket, batching?: Batching): Socket.Soc
     runRaw: run,
     writer: Effect.acquireRelease(Effect.succeed(write), () => Effect.sync(end))
   }
-  const direct = DirectRead.offer(DirectWrite.offer(socket, { write: writeNow, drained }), {
-    read,
-    whenReadable: (waiting) => {
-      wake = waiting
-    },
-    failed
-  })
+  const direct = DirectRead.offer(DirectWrite.offer(socket, { write: writeNow, drained }), reads.direct)
   return RemoteAddress.offer(direct, conn.remoteAddress)
 }
 

@@ -104,12 +104,23 @@ export const fromWebSocket = ({ address, raw, ws }: Upgraded): Socket.Socket => 
   const frames: Array<string | Uint8Array> = []
   let failure: Error | undefined
   let ended = false
-  let wake: (() => void) | undefined
-  const notify = (): void => {
-    const waiting = wake
-    wake = undefined
-    waiting?.()
+  /** The next frame received, taken now: text for a text frame, bytes for a binary one. */
+  const read = (): string | Uint8Array | typeof DirectRead.wait | typeof DirectRead.end | Socket.SocketError => {
+    const frame = frames.shift()
+    if (frame !== undefined) {
+      if (frames.length === 0 && ws.readyState === WS.WebSocket.OPEN) ws.resume()
+      return frame
+    }
+    if (failure !== undefined) return DirectRead.failure(failure)
+    return ended || ws.readyState !== WS.WebSocket.OPEN ? DirectRead.end : DirectRead.wait
   }
+  const reads = DirectRead.make(read, {
+    failure: () => failure,
+    once: (listener) => ws.once("error", listener),
+    off: (listener) => ws.off("error", listener)
+  })
+  const notify = reads.notify
+  const nextFrame = reads.next
   ws.on("message", (data: WS.RawData, isBinary: boolean) => {
     const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)
     frames.push(isBinary ? new Uint8Array(bytes) : bytes.toString("utf8"))
@@ -124,47 +135,6 @@ export const fromWebSocket = ({ address, raw, ws }: Upgraded): Socket.Socket => 
   ws.on("error", (error) => {
     failure = error
     notify()
-  })
-
-  /** The next frame received, taken now: text for a text frame, bytes for a binary one. */
-  const read = (): DirectRead.ReadResult => {
-    const frame = frames.shift()
-    if (frame !== undefined) {
-      if (frames.length === 0 && ws.readyState === WS.WebSocket.OPEN) ws.resume()
-      return frame
-    }
-    if (failure !== undefined) return new Socket.SocketGenericError({ reason: "Read", cause: failure })
-    return ended || ws.readyState !== WS.WebSocket.OPEN ? DirectRead.end : DirectRead.wait
-  }
-  const failed = Effect.async<never, Socket.SocketError>((resume) => {
-    const onError = (error: Error) =>
-      resume(Effect.fail(new Socket.SocketGenericError({ reason: "Read", cause: error })))
-    if (failure !== undefined) return onError(failure)
-    ws.once("error", onError)
-    return Effect.sync(() => {
-      ws.off("error", onError)
-    })
-  })
-
-  const nextFrame = Effect.async<string | Uint8Array | undefined, Socket.SocketError>((resume) => {
-    const attempt = (): void => {
-      const result = read()
-      if (result === DirectRead.wait) {
-        wake = attempt
-      } else {
-        resume(
-          result === DirectRead.end
-            ? Effect.succeed(undefined)
-            : DirectRead.isChunk(result)
-            ? Effect.succeed(result)
-            : Effect.fail(result)
-        )
-      }
-    }
-    attempt()
-    return Effect.sync(() => {
-      wake = undefined
-    })
   })
 
   const encoder = new TextEncoder()
@@ -248,13 +218,10 @@ export const fromWebSocket = ({ address, raw, ws }: Upgraded): Socket.Socket => 
     runRaw,
     writer: Effect.acquireRelease(Effect.succeed(write), () => Effect.void)
   }
-  const direct = DirectRead.offer(DirectWrite.offer(socket, { write: (text) => writeNow(text), drained }), {
-    read,
-    whenReadable: (waiting) => {
-      wake = waiting
-    },
-    failed
-  })
+  const direct = DirectRead.offer(
+    DirectWrite.offer(socket, { write: (text) => writeNow(text), drained }),
+    reads.direct
+  )
   return RemoteAddress.offer(direct, address)
 }
 
