@@ -34,6 +34,19 @@
 
 import { maxWhoMatches } from "../../domain/Mask.js"
 
+/** Byte order (as JavaScript sorts nicks and rooms), and the same ignoring case: shared by the scripts that sort. */
+const sorting = `
+local function lessBytes(a, b)
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+local function byLower(a, b) return lessBytes(string.lower(a), string.lower(b)) end
+`
+
 const prelude = `
 local P = ARGV[1]
 local EPOCH = ARGV[2]
@@ -77,16 +90,7 @@ local function emit(ev, published)
   if published then pub[#pub + 1] = ev end
 end
 
-local function lessBytes(a, b)
-  local n = math.min(#a, #b)
-  for i = 1, n do
-    local x, y = string.byte(a, i), string.byte(b, i)
-    if x ~= y then return x < y end
-  end
-  return #a < #b
-end
-local function byLower(a, b) return lessBytes(string.lower(a), string.lower(b)) end
-
+${sorting}
 local function getClient(id)
   local v = redis.call('HMGET', P .. 'c:' .. id, 'nick', 'node', 'rooms')
   if not v[1] then return nil end
@@ -733,16 +737,7 @@ return { 'ok', lost }
 /** Who is where: `{clients, rooms as [name, nick, nick, ...], ...}`, rooms sorted by name. */
 export const snapshot = `
 local P = ARGV[1]
-local function lessBytes(a, b)
-  local n = math.min(#a, #b)
-  for i = 1, n do
-    local x, y = string.byte(a, i), string.byte(b, i)
-    if x ~= y then return x < y end
-  end
-  return #a < #b
-end
-local function byLower(a, b) return lessBytes(string.lower(a), string.lower(b)) end
-local rooms = {}
+${sorting}local rooms = {}
 for _, key in ipairs(redis.call('SMEMBERS', P .. 'rooms')) do
   local nicks = {}
   for _, id in ipairs(redis.call('SMEMBERS', P .. 'rm:' .. key)) do
