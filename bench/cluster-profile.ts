@@ -10,11 +10,11 @@
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
 import { mkdirSync, mkdtempSync, readFileSync } from "node:fs"
-import * as Net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { run as load } from "./load.js"
+import { cpuMillis, freePort, waitForLine } from "./proc.js"
 
 const argument = (name: string, fallback: string): string => {
   const at = process.argv.indexOf(`--${name}`)
@@ -27,37 +27,12 @@ const profile = !process.argv.includes("--no-prof")
 mkdirSync(dir, { recursive: true })
 const root = fileURLToPath(new URL("..", import.meta.url))
 
-const cpuMillis = (pid: number): number => {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-  return (Number(fields[11]) + Number(fields[12])) * 10
-}
-
 const userSys = (pid: number): string => {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
   return `${Number(fields[11]) * 10}u+${Number(fields[12]) * 10}s`
 }
 const writes = (pid: number): number => Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, "utf8"))?.[1] ?? 0)
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = Net.createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address() as Net.AddressInfo
-      server.close(() => resolve(address.port))
-    })
-  })
-
-const waitForLine = (child: ChildProcess, stream: "stdout" | "stderr", pattern: RegExp): Promise<RegExpExecArray> =>
-  new Promise((resolve, reject) => {
-    let log = ""
-    child[stream]!.on("data", (data: Buffer) => {
-      log += data.toString()
-      const match = pattern.exec(log)
-      if (match !== null) resolve(match)
-    })
-    child.once("exit", (code) => reject(new Error(`exited with ${code}: ${log}`)))
-  })
 
 const redisPort = await freePort()
 const redis = spawn("redis-server", [

@@ -15,12 +15,12 @@
  */
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
-import { mkdtempSync, readFileSync } from "node:fs"
-import * as Net from "node:net"
+import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { run as load } from "./load.js"
+import { cpuMillis, freePort, waitForLine } from "./proc.js"
 
 interface Scenario {
   readonly name: string
@@ -38,31 +38,6 @@ const scenarios: ReadonlyArray<Scenario> = [
 const at = process.argv.indexOf("--repeats")
 const repeats = at === -1 ? 3 : Number(process.argv[at + 1])
 const root = fileURLToPath(new URL("..", import.meta.url))
-const ticksPerSecond = 100
-
-const cpuMillis = (pid: number): number => {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond
-}
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = Net.createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address() as Net.AddressInfo
-      server.close(() => resolve(address.port))
-    })
-  })
-
-const waitForLine = (child: ChildProcess, stream: "stdout" | "stderr", pattern: RegExp): Promise<RegExpExecArray> =>
-  new Promise((resolve, reject) => {
-    let log = ""
-    child[stream]!.on("data", (data: Buffer) => {
-      log += data.toString()
-      const match = pattern.exec(log)
-      if (match !== null) resolve(match)
-    })
-    child.once("exit", (code) => reject(new Error(`exited with ${code}: ${log}`)))
-  })
 
 const startRedis = async (): Promise<{ child: ChildProcess; url: string }> => {
   const port = await freePort()

@@ -13,11 +13,11 @@
 import { Redis } from "ioredis"
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
-import { mkdtempSync, readFileSync } from "node:fs"
-import * as Net from "node:net"
+import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Scripts from "../src/hub/redis/Scripts.js"
+import { cpuMillis, freePort } from "./proc.js"
 
 const argument = (name: string, fallback: number): number => {
   const at = process.argv.indexOf(`--${name}`)
@@ -28,20 +28,6 @@ const batch = argument("batch", 1)
 const connections = argument("connections", 4)
 const inFlight = argument("in-flight", 4)
 const senders = argument("senders", 10)
-
-const cpuMillis = (pid: number): number => {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-  return (Number(fields[11]) + Number(fields[12])) * 10
-}
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = Net.createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address() as Net.AddressInfo
-      server.close(() => resolve(address.port))
-    })
-  })
 
 const started = (child: ChildProcess): Promise<void> =>
   new Promise((resolve) => {

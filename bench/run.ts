@@ -11,10 +11,10 @@
  */
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
-import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import type { LoadResult } from "./load.js"
 import { run as load } from "./load.js"
+import { cpuMillis, rssKiB } from "./proc.js"
 
 interface Scenario {
   readonly name: string
@@ -50,16 +50,6 @@ const servers = {
   baseline: ["--import", "tsx", "bench/baseline.ts", "--port", "0"]
 } as const
 type ServerName = keyof typeof servers
-
-const ticksPerSecond = 100
-
-const cpuMillis = (pid: number): number => {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond
-}
-
-const rssKiB = (pid: number): number =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0)
 
 const start = (name: ServerName): Promise<{ child: ChildProcess; port: number }> =>
   new Promise((resolve, reject) => {
