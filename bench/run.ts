@@ -4,6 +4,7 @@
  * several times, then one table of medians with the ratio chat ÷ baseline.
  *
  *   node --import tsx bench/run.ts [--repeats 3] [--only light,small] [--stall-ms 20000] [--servers chat]
+ *     [--profile DIR]
  *
  * Run it by hand on a quiet machine (`npm run build` first); it is not a test.
  * Server CPU is read from /proc/PID/stat around each phase (joining, then
@@ -43,6 +44,8 @@ const only = argument("only")?.split(",")
 // `--servers chat` measures chat alone (to iterate on it); the table then shows NaN for the baseline.
 const measured = (argument("servers")?.split(",") ?? ["chat", "baseline"]) as ReadonlyArray<ServerName>
 const stallMillis = Number(argument("stall-ms") ?? 20_000)
+// `--profile DIR`: each server writes a CPU profile there (`node --cpu-prof`), on a clean exit.
+const profileDir = argument("profile")
 const root = fileURLToPath(new URL("..", import.meta.url))
 
 const servers = {
@@ -53,7 +56,11 @@ type ServerName = keyof typeof servers
 
 const start = (name: ServerName): Promise<{ child: ChildProcess; port: number }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...servers[name]], { cwd: root, stdio: ["ignore", "ignore", "pipe"] })
+    const profiling = profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profileDir}`]
+    const child = spawn(process.execPath, [...profiling, ...servers[name]], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "pipe"]
+    })
     let log = ""
     child.stderr.on("data", (data: Buffer) => {
       log += data.toString()
@@ -66,7 +73,8 @@ const start = (name: ServerName): Promise<{ child: ChildProcess; port: number }>
 const stop = (child: ChildProcess): Promise<void> =>
   new Promise((resolve) => {
     child.once("exit", () => resolve())
-    child.kill("SIGKILL")
+    // A profile is written only on a clean exit.
+    child.kill(profileDir === undefined ? "SIGKILL" : "SIGTERM")
   })
 
 interface Measure {

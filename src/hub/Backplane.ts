@@ -72,7 +72,16 @@ export interface BackplaneShape {
 /** A node's subscription: takes every batch that arrived since the last take, waiting for one. */
 export interface Events {
   readonly takeAll: Effect.Effect<ReadonlyArray<ReadonlyArray<Event>>>
+  /** Every batch that arrived since the last take, none if none did: never waits. */
+  readonly pollAll: Effect.Effect<ReadonlyArray<ReadonlyArray<Event>>>
 }
+
+/** A node's subscription on a `PubSub` of batches. */
+export const eventsOf = (queue: Queue.Dequeue<ReadonlyArray<Event>>): Events => ({
+  // At least one batch: waits while there is none.
+  takeAll: Effect.map(Queue.takeBetween(queue, 1, Number.POSITIVE_INFINITY), (chunk) => Array.from(chunk)),
+  pollAll: Effect.map(Queue.takeAll(queue), (chunk) => Array.from(chunk))
+})
 
 export class Backplane extends Context.Tag("chat/Backplane")<Backplane, BackplaneShape>() {}
 
@@ -111,12 +120,7 @@ export const makeMemory = (options: MemoryOptions): Effect.Effect<BackplaneShape
       disconnect: (client, reason) => commit((s) => HubState.disconnect(s, client, reason)),
       execute: (client, inputs) => commit((s) => HubState.applyAll(s, client, inputs)),
       tell: (client, replies, close) => commit((s) => HubState.tell(s, client, replies, close)),
-      subscribe: PubSub.subscribe(hub).pipe(
-        Effect.map((queue) => ({
-          // At least one batch: waits while there is none.
-          takeAll: Effect.map(Queue.takeBetween(queue, 1, Number.POSITIVE_INFINITY), (chunk) => Array.from(chunk))
-        }))
-      ),
+      subscribe: Effect.map(PubSub.subscribe(hub), eventsOf),
       snapshot: Effect.map(Ref.get(state), HubState.snapshot)
     }
   })

@@ -10,11 +10,17 @@
  * of the order: a newcomer sees exactly what follows its join, a leaver
  * nothing after its leave. Plain mutable structures, owned by the `Hub` and
  * touched by one fiber at a time.
+ *
+ * Within one `deliverAll`, a room's arrivals and departures are gathered
+ * (`NoticeWindow`) and each member gets them in one write: when the delivery
+ * ends, or earlier, just before anything else is written to it, so that each
+ * client still sees everything in the order of the events.
  */
 import type { ClientId, NameKey } from "../domain/Domain.js"
 import { keyOf } from "../domain/Domain.js"
-import type { Event, Render, Rendered, RoomEvent, Sink } from "../domain/Event.js"
+import type { Event, Left, Render, Rendered, RoomEvent, Sink } from "../domain/Event.js"
 import { isNoticeAboutOthers } from "../domain/Event.js"
+import * as NoticeWindow from "./NoticeWindow.js"
 
 export interface Recipient {
   readonly id: ClientId
@@ -29,13 +35,24 @@ export interface Fanout {
   readonly add: (id: ClientId, sink: Sink, render: Render) => void
   /** Forgets a client. */
   readonly remove: (id: ClientId) => void
+  /** Delivers one event, and writes it at once (with anything gathered before it). */
   readonly deliver: (event: Event) => void
   /**
    * Delivers events in order, as `deliver` would one by one, except that a
    * run of one client's consecutive messages in one room is rendered and
-   * written as one: a burst costs each member one write, not one per line.
+   * written as one (a burst costs each member one write, not one per line),
+   * and that arrivals and departures are gathered until `flush`.
    */
   readonly deliverAll: (events: ReadonlyArray<Event>) => void
+  /**
+   * Notices gathered and not yet written to every member: a room's arrivals
+   * and departures wait for `flush`, so that a crowd's notices reach each
+   * member in one write (see `NoticeWindow`). Anything else written to a
+   * member first gives it what it was due, so its order holds.
+   */
+  readonly gathered: () => number
+  /** Writes every member its share of the notices gathered. */
+  readonly flush: () => void
   readonly find: (id: ClientId) => Recipient | undefined
   /** Every client registered here. */
   readonly recipients: () => IterableIterator<Recipient>
@@ -45,6 +62,67 @@ export interface Fanout {
 export const make = (): Fanout => {
   const clients = new Map<ClientId, Recipient>()
   const rooms = new Map<NameKey, Set<Recipient>>()
+  // The rooms with notices gathered in the current delivery.
+  const windows = new Map<NameKey, NoticeWindow.NoticeWindow>()
+  // Notices in them.
+  let gathered = 0
+
+  /** Hands `recipient` its share of `window`, if it has one. */
+  const giveShare = (window: NoticeWindow.NoticeWindow, recipient: Recipient): void => {
+    const share = window.take(recipient.id, recipient.render)
+    if (share !== undefined) recipient.sink.write(share.text, share.count, true)
+  }
+
+  /** Before anything else is written to `recipient`: the notices gathered for it so far, so its order holds. */
+  const catchUp = (recipient: Recipient): void => {
+    if (windows.size === 0) return
+    for (const room of recipient.rooms) {
+      const window = windows.get(room)
+      if (window !== undefined) giveShare(window, recipient)
+    }
+  }
+
+  /** Gives every member of `room` its share of the room's window, and closes it. */
+  const closeWindow = (room: NameKey): void => {
+    const window = windows.get(room)
+    if (window === undefined) return
+    windows.delete(room)
+    gathered -= window.size()
+    const members = rooms.get(room)
+    if (members !== undefined) { for (const member of members) giveShare(window, member) }
+  }
+
+  /**
+   * Gathers a notice that `subject` came in or left: the subject never sees
+   * its own, and the others see it in their share. Its membership changes
+   * with the notice: a leaver is first given what it was due.
+   */
+  const gather = (event: RoomEvent, room: NameKey, subject: Recipient | undefined, change: "enters" | "leaves") => {
+    let window = windows.get(room)
+    if (window === undefined) {
+      window = NoticeWindow.make()
+      windows.set(room, window)
+    }
+    if (subject !== undefined && change === "leaves") {
+      giveShare(window, subject)
+      window.forget(subject.id)
+      leave(subject, room)
+    }
+    window.add(event)
+    gathered++
+    if (subject !== undefined && change === "enters") {
+      enter(subject, room)
+      window.skip(subject.id)
+    }
+  }
+
+  /**
+   * Whether a departure is gathered: leaving one room, yes. Leaving the
+   * server (quit, lost, shutting down) is written on its own, because IRC
+   * shows it once per client however many rooms it shared, by comparing
+   * consecutive writes (`IrcSession.sink`).
+   */
+  const isGathered = (event: Left): boolean => event.reason._tag === "Parted" || event.reason._tag === "Moved"
 
   const enter = (recipient: Recipient, room: NameKey): void => {
     recipient.rooms.add(room)
@@ -82,6 +160,7 @@ export const make = (): Fanout => {
   }
 
   const toRoomRun = (events: ReadonlyArray<Event>, from: number, to: number, room: NameKey): void => {
+    closeWindow(room)
     const members = rooms.get(room)
     if (members === undefined) return
     const event = events[from] as RoomEvent
@@ -107,27 +186,29 @@ export const make = (): Fanout => {
           others.set(member.render, rendered)
         }
       }
-      if (rendered !== undefined) member.sink.write(rendered.text, rendered.count, canWait)
+      if (rendered === undefined) continue
+      catchUp(member)
+      member.sink.write(rendered.text, rendered.count, canWait)
     }
   }
 
-  const deliver = (event: Event): void => {
+  const deliverOne = (event: Event): void => {
     switch (event._tag) {
       case "Said":
       case "Acted":
       case "Renamed":
       case "TopicSet":
         return toRoom(event, keyOf(event.room))
-      case "Joined": {
-        const room = keyOf(event.room)
-        toRoom(event, room)
-        const newcomer = clients.get(event.client)
-        return newcomer === undefined ? undefined : enter(newcomer, room)
-      }
+      case "Joined":
+        return gather(event, keyOf(event.room), clients.get(event.client), "enters")
       case "Left": {
         const room = keyOf(event.room)
         const leaver = clients.get(event.client)
-        if (leaver !== undefined) leave(leaver, room)
+        if (isGathered(event)) return gather(event, room, leaver, "leaves")
+        if (leaver !== undefined) {
+          catchUp(leaver)
+          leave(leaver, room)
+        }
         return toRoom(event, room)
       }
       case "Whispered": {
@@ -141,7 +222,10 @@ export const make = (): Fanout => {
         const client = clients.get(event.client)
         if (client === undefined) return
         if (event.replies.length > 0) write(client, client.render.replies(event.replies, event.nick))
-        if (event.close !== undefined) client.sink.close(event.close)
+        if (event.close !== undefined) {
+          catchUp(client)
+          client.sink.close(event.close)
+        }
       }
     }
   }
@@ -151,6 +235,10 @@ export const make = (): Fanout => {
     (b._tag === "Said" || b._tag === "Acted") && (a._tag === "Said" || a._tag === "Acted") &&
     a.client === b.client && a.room === b.room
 
+  const flush = (): void => {
+    for (const room of Array.from(windows.keys())) closeWindow(room)
+  }
+
   const deliverAll = (events: ReadonlyArray<Event>): void => {
     let i = 0
     while (i < events.length) {
@@ -158,13 +246,15 @@ export const make = (): Fanout => {
       let end = i + 1
       while (end < events.length && sameRun(first, events[end]!)) end++
       if (end - i > 1) toRoomRun(events, i, end, keyOf((first as RoomEvent).room))
-      else deliver(first)
+      else deliverOne(first)
       i = end
     }
   }
 
   const write = (recipient: Recipient, rendered: Rendered): void => {
-    if (rendered.count > 0) recipient.sink.write(rendered.text, rendered.count)
+    if (rendered.count === 0) return
+    catchUp(recipient)
+    recipient.sink.write(rendered.text, rendered.count)
   }
 
   const add = (id: ClientId, sink: Sink, render: Render): void => {
@@ -181,8 +271,13 @@ export const make = (): Fanout => {
   return {
     add,
     remove,
-    deliver,
+    deliver: (event) => {
+      deliverAll([event])
+      flush()
+    },
     deliverAll,
+    gathered: () => gathered,
+    flush,
     find: (id) => clients.get(id),
     recipients: () => clients.values(),
     size: () => clients.size

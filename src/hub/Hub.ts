@@ -58,6 +58,9 @@ export interface Snapshot extends HubState.Snapshot {
 
 const shuttingDownReply: ReadonlyArray<Reply> = [{ _tag: "ShuttingDown" }]
 
+/** Most notices gathered before they are written anyway, however busy the node (a few per cent of a crowd). */
+const maxGathered = 1024
+
 export class Hub extends Effect.Service<Hub>()("chat/Hub", {
   scoped: Effect.gen(function*() {
     const backplane = yield* Backplane
@@ -73,11 +76,29 @@ export class Hub extends Effect.Service<Hub>()("chat/Hub", {
     const deliverAll = (batches: ReadonlyArray<ReadonlyArray<Event>>) =>
       Effect.sync(() => {
         fanout.deliverAll(batches.length === 1 ? batches[0]! : batches.flat())
+        if (batches.length === 0 || fanout.gathered() >= maxGathered) fanout.flush()
       }).pipe(
         // A bug in delivering one batch must not stop the node delivering the next: logged, not swallowed.
         Effect.catchAllDefect((defect) => Effect.logError("could not deliver events", defect))
       )
-    yield* events.takeAll.pipe(Effect.flatMap(deliverAll), Effect.forever, Effect.forkScoped)
+    /**
+     * Arrivals and departures gathered by the fanout wait for the next turn
+     * of the event loop, and for as long as each turn brings more (up to
+     * `maxGathered`): a crowd's joins then reach each member in one write
+     * per turn rather than one per join. A quiet turn writes them. The
+     * `TestClock` does not hold a zero sleep, so under it they go at once.
+     */
+    const deliverGathered: Effect.Effect<void> = Effect.sleep(0).pipe(
+      Effect.zipRight(events.pollAll),
+      Effect.flatMap(deliverAll),
+      Effect.repeat({ while: () => fanout.gathered() > 0 })
+    )
+    yield* events.takeAll.pipe(
+      Effect.flatMap(deliverAll),
+      Effect.zipRight(Effect.suspend(() => fanout.gathered() > 0 ? deliverGathered : Effect.void)),
+      Effect.forever,
+      Effect.forkScoped
+    )
 
     const sayGoodbye = (sink: Sink, render: Render): void => {
       const rendered = render.replies(shuttingDownReply)
@@ -144,6 +165,7 @@ export class Hub extends Effect.Service<Hub>()("chat/Hub", {
       Effect.suspend(() => {
         if (!shuttingDown) {
           shuttingDown = true
+          fanout.flush()
           for (const recipient of fanout.recipients()) sayGoodbye(recipient.sink, recipient.render)
           checkDrained()
         }

@@ -28,7 +28,7 @@ import type { ClientId, NameKey, Nick, RoomName } from "../domain/Domain.js"
 import { connectionLost, DisconnectReasonSchema, keyOf, NickTaken, shuttingDown, UserError } from "../domain/Domain.js"
 import { Acted, Event, Joined, Left, Renamed, Replied, Said, TopicSet, Whispered } from "../domain/Event.js"
 import type { BackplaneShape } from "./Backplane.js"
-import { Backplane, BackplaneError } from "./Backplane.js"
+import { Backplane, BackplaneError, eventsOf } from "./Backplane.js"
 import * as Delivery from "./redis/Delivery.js"
 import * as RedisClient from "./redis/RedisClient.js"
 import * as Scripts from "./redis/Scripts.js"
@@ -587,11 +587,7 @@ export const make = (
       disconnect,
       execute,
       tell,
-      subscribe: PubSub.subscribe(out).pipe(
-        Effect.map((queue) => ({
-          takeAll: Effect.map(Queue.takeBetween(queue, 1, Number.POSITIVE_INFINITY), (chunk) => Array.from(chunk))
-        }))
-      ),
+      subscribe: Effect.map(PubSub.subscribe(out), eventsOf),
       snapshot
     }
     return [backplane, { status }] as const

@@ -27,6 +27,7 @@ const setUp = (...ids: Array<number>) => {
   const sinks = new Map(ids.map((id) => [id, recording()] as const))
   for (const [id, { sink }] of sinks) fanout.add(id, sink, LineProtocol.render)
   fanout.deliverAll(ids.map((id, i) => new Joined({ client: id, nick: nick(id), room: lobby, seq: i + 1 })))
+  fanout.flush()
   for (const { writes } of sinks.values()) writes.length = 0
   return { fanout, sinks }
 }
@@ -65,6 +66,7 @@ describe("Fanout.deliverAll", () => {
     ]
     const together = setUp(1, 2, 3)
     together.fanout.deliverAll(events)
+    together.fanout.flush()
     const oneByOne = setUp(1, 2, 3)
     for (const event of events) oneByOne.fanout.deliver(event)
     for (const id of [1, 2, 3]) {
