@@ -4,7 +4,7 @@
  * several times, then one table of medians with the ratio chat ÷ baseline.
  *
  *   node --import tsx bench/run.ts [--repeats 3] [--only light,small] [--stall-ms 20000] [--servers chat]
- *     [--profile DIR]
+ *     [--clients N] [--profile DIR]
  *
  * Run it by hand on a quiet machine (`npm run build` first); it is not a test.
  * Server CPU is read from /proc/PID/stat around each phase (joining, then
@@ -41,6 +41,8 @@ const argument = (name: string): string | undefined => {
 
 const repeats = Number(argument("repeats") ?? 3)
 const only = argument("only")?.split(",")
+// `--clients N` overrides the scenarios' client counts (to find where a limit lies).
+const clientsOverride = argument("clients")
 // `--servers chat` measures chat alone (to iterate on it); the table then shows NaN for the baseline.
 const measured = (argument("servers")?.split(",") ?? ["chat", "baseline"]) as ReadonlyArray<ServerName>
 const stallMillis = Number(argument("stall-ms") ?? 20_000)
@@ -149,7 +151,10 @@ const figures: ReadonlyArray<readonly [string, (m: Measure) => number]> = [
 ]
 
 const rows: Array<Row> = []
-for (const scenario of scenarios.filter((s) => only === undefined || only.includes(s.name))) {
+const chosen = scenarios.filter((s) => only === undefined || only.includes(s.name)).map((s) =>
+  clientsOverride === undefined ? s : { ...s, clients: Number(clientsOverride) }
+)
+for (const scenario of chosen) {
   const runs: Record<ServerName, Array<Measure>> = { chat: [], baseline: [] }
   for (let i = 0; i < repeats; i++) {
     for (const name of measured) {

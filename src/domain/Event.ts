@@ -228,10 +228,6 @@ export class Replied extends Schema.TaggedClass<Replied>()("Replied", {
 export const Event = Schema.Union(Said, Acted, Joined, Left, Renamed, TopicSet, Whispered, Replied)
 export type Event = typeof Event.Type
 
-/** A room event is about to be shown to someone else: a join, a leave, a rename may wait a moment for company. */
-export const isNoticeAboutOthers = (event: RoomEvent): boolean =>
-  event._tag === "Joined" || event._tag === "Left" || event._tag === "Renamed"
-
 // ---------------------------------------------------------------------------
 // Showing events to one client
 
@@ -249,6 +245,12 @@ export interface Rendered {
 export interface Render {
   /** What the other members of the room see; undefined: nothing. */
   readonly roomEvent: (event: RoomEvent) => Rendered | undefined
+  /**
+   * Whether a client this event reaches in several rooms sees it once (IRC
+   * shows a quit and a rename once, whatever rooms they share); absent:
+   * once per room. Asked only of `Joined`, `Left` and `Renamed`.
+   */
+  readonly oncePerClient?: (event: RoomEvent) => boolean
   /** What the recipient (`received`) or the sender sees of a private message. */
   readonly whisper: (event: Whispered, side: "received" | "sent") => Rendered
   /** Replies to one client, whose nick is `nick` when known. */

@@ -11,15 +11,17 @@
  * nothing after its leave. Plain mutable structures, owned by the `Hub` and
  * touched by one fiber at a time.
  *
- * Within one `deliverAll`, a room's arrivals and departures are gathered
- * (`NoticeWindow`) and each member gets them in one write: when the delivery
- * ends, or earlier, just before anything else is written to it, so that each
- * client still sees everything in the order of the events.
+ * Notices about others (arrivals, departures, renames) are gathered per room
+ * (`NoticeWindow`) until `flush`, and each member gets them in one write:
+ * then, or earlier, just before anything else is written to it. So each
+ * client sees each room's events in the room's order, and everything else in
+ * the order of the events; only notices of different rooms gathered
+ * together may reach it room by room (the protocol promises one order per
+ * room, not across rooms).
  */
 import type { ClientId, NameKey } from "../domain/Domain.js"
 import { keyOf } from "../domain/Domain.js"
-import type { Event, Left, Render, Rendered, RoomEvent, Sink } from "../domain/Event.js"
-import { isNoticeAboutOthers } from "../domain/Event.js"
+import type { Event, Render, Rendered, RoomEvent, Sink } from "../domain/Event.js"
 import * as NoticeWindow from "./NoticeWindow.js"
 
 export interface Recipient {
@@ -66,10 +68,24 @@ export const make = (): Fanout => {
   const windows = new Map<NameKey, NoticeWindow.NoticeWindow>()
   // Notices in them.
   let gathered = 0
+  // Until everything gathered is written: the notices shown once per client
+  // (see \`Render.oncePerClient\`) that each client has been given, by subject.
+  const seen = new Map<ClientId, Set<string>>()
+  const firstSight = (client: ClientId, event: RoomEvent): boolean => {
+    const key = event._tag === "Renamed" ? `${event.client} ${event.to}` : `${event.client}`
+    let keys = seen.get(client)
+    if (keys === undefined) {
+      keys = new Set()
+      seen.set(client, keys)
+    }
+    if (keys.has(key)) return false
+    keys.add(key)
+    return true
+  }
 
   /** Hands `recipient` its share of `window`, if it has one. */
   const giveShare = (window: NoticeWindow.NoticeWindow, recipient: Recipient): void => {
-    const share = window.take(recipient.id, recipient.render)
+    const share = window.take(recipient.id, recipient.render, firstSight)
     if (share !== undefined) recipient.sink.write(share.text, share.count, true)
   }
 
@@ -93,36 +109,32 @@ export const make = (): Fanout => {
   }
 
   /**
-   * Gathers a notice that `subject` came in or left: the subject never sees
-   * its own, and the others see it in their share. Its membership changes
-   * with the notice: a leaver is first given what it was due.
+   * Gathers a notice about `subject` (it came in, left, or changed its nick):
+   * the subject never sees its own, and the others see it in their share.
+   * Its membership changes with the notice: a leaver is first given what it
+   * was due.
    */
-  const gather = (event: RoomEvent, room: NameKey, subject: Recipient | undefined, change: "enters" | "leaves") => {
+  const gather = (
+    event: RoomEvent,
+    room: NameKey,
+    subject: Recipient | undefined,
+    change: "enters" | "leaves" | "stays"
+  ) => {
     let window = windows.get(room)
     if (window === undefined) {
       window = NoticeWindow.make()
       windows.set(room, window)
     }
+    if (subject !== undefined && change !== "enters" && subject.rooms.has(room)) giveShare(window, subject)
     if (subject !== undefined && change === "leaves") {
-      giveShare(window, subject)
       window.forget(subject.id)
       leave(subject, room)
     }
     window.add(event)
     gathered++
-    if (subject !== undefined && change === "enters") {
-      enter(subject, room)
-      window.skip(subject.id)
-    }
+    if (subject !== undefined && change === "enters") enter(subject, room)
+    if (subject !== undefined && change !== "leaves") window.skip(subject.id)
   }
-
-  /**
-   * Whether a departure is gathered: leaving one room, yes. Leaving the
-   * server (quit, lost, shutting down) is written on its own, because IRC
-   * shows it once per client however many rooms it shared, by comparing
-   * consecutive writes (`IrcSession.sink`).
-   */
-  const isGathered = (event: Left): boolean => event.reason._tag === "Parted" || event.reason._tag === "Moved"
 
   const enter = (recipient: Recipient, room: NameKey): void => {
     recipient.rooms.add(room)
@@ -164,7 +176,6 @@ export const make = (): Fanout => {
     const members = rooms.get(room)
     if (members === undefined) return
     const event = events[from] as RoomEvent
-    const canWait = isNoticeAboutOthers(event)
     // Nearly always one protocol per room; a second one renders on a miss.
     let lastRender: Render | undefined
     let last: Rendered | undefined
@@ -188,7 +199,8 @@ export const make = (): Fanout => {
       }
       if (rendered === undefined) continue
       catchUp(member)
-      member.sink.write(rendered.text, rendered.count, canWait)
+      // A message does not wait for company (notices do: \`giveShare\`).
+      member.sink.write(rendered.text, rendered.count, false)
     }
   }
 
@@ -196,21 +208,14 @@ export const make = (): Fanout => {
     switch (event._tag) {
       case "Said":
       case "Acted":
-      case "Renamed":
       case "TopicSet":
         return toRoom(event, keyOf(event.room))
       case "Joined":
         return gather(event, keyOf(event.room), clients.get(event.client), "enters")
-      case "Left": {
-        const room = keyOf(event.room)
-        const leaver = clients.get(event.client)
-        if (isGathered(event)) return gather(event, room, leaver, "leaves")
-        if (leaver !== undefined) {
-          catchUp(leaver)
-          leave(leaver, room)
-        }
-        return toRoom(event, room)
-      }
+      case "Renamed":
+        return gather(event, keyOf(event.room), clients.get(event.client), "stays")
+      case "Left":
+        return gather(event, keyOf(event.room), clients.get(event.client), "leaves")
       case "Whispered": {
         const to = clients.get(event.to)
         if (to !== undefined) write(to, to.render.whisper(event, "received"))
@@ -237,6 +242,7 @@ export const make = (): Fanout => {
 
   const flush = (): void => {
     for (const room of Array.from(windows.keys())) closeWindow(room)
+    seen.clear()
   }
 
   const deliverAll = (events: ReadonlyArray<Event>): void => {

@@ -27,8 +27,14 @@ export interface NoticeWindow {
   /**
    * The share of `client` (what it has not been given yet), rendered by
    * `render`, and moves its place to the end: `undefined` when it has nothing.
+   * A notice the protocol shows once per client (`Render.oncePerClient`) is
+   * left out unless `firstSight` says the client has not seen it yet.
    */
-  readonly take: (client: ClientId, render: Render) => Rendered | undefined
+  readonly take: (
+    client: ClientId,
+    render: Render,
+    firstSight: (client: ClientId, event: RoomEvent) => boolean
+  ) => Rendered | undefined
   /** Moves the place of `client` to the end: it is not to see what came before (its own notice). */
   readonly skip: (client: ClientId) => void
   /** Forgets `client`'s place (it has left the room). */
@@ -43,6 +49,8 @@ interface Text {
   readonly offsets: Array<number>
   /** `counts[i]`: messages before notice `i`. */
   readonly counts: Array<number>
+  /** `onces[i]`: notices before notice `i` that the protocol shows once per client. */
+  readonly onces: Array<number>
   /** `parts` joined, up to `joinedParts` of them (joined again only when asked for more). */
   joined: string
   joinedParts: number
@@ -58,7 +66,7 @@ export const make = (): NoticeWindow => {
   const textFor = (render: Render): Text => {
     let text = texts.find((t) => t.render === render)
     if (text === undefined) {
-      text = { render, parts: [], offsets: [0], counts: [0], joined: "", joinedParts: 0 }
+      text = { render, parts: [], offsets: [0], counts: [0], onces: [0], joined: "", joinedParts: 0 }
       texts.push(text)
     }
     // Render what arrived since this protocol last looked.
@@ -68,6 +76,7 @@ export const make = (): NoticeWindow => {
       text.parts.push(part)
       text.offsets.push(text.offsets[i]! + part.length)
       text.counts.push(text.counts[i]! + (rendered?.count ?? 0))
+      text.onces.push(text.onces[i]! + (render.oncePerClient?.(events[i]!) === true ? 1 : 0))
     }
     if (text.joinedParts < text.parts.length) {
       text.joined = text.parts.join("")
@@ -76,12 +85,36 @@ export const make = (): NoticeWindow => {
     return text
   }
 
-  const take = (client: ClientId, render: Render): Rendered | undefined => {
+  /** The share without the once-per-client notices the client has seen: notice by notice. */
+  const filtered = (
+    client: ClientId,
+    text: Text,
+    from: number,
+    to: number,
+    firstSight: (client: ClientId, event: RoomEvent) => boolean
+  ): Rendered | undefined => {
+    let out = ""
+    let count = 0
+    for (let i = from; i < to; i++) {
+      const event = events[i]!
+      if (text.render.oncePerClient?.(event) === true && !firstSight(client, event)) continue
+      out += text.parts[i]!
+      count += text.counts[i + 1]! - text.counts[i]!
+    }
+    return count === 0 ? undefined : { text: out, count }
+  }
+
+  const take = (
+    client: ClientId,
+    render: Render,
+    firstSight: (client: ClientId, event: RoomEvent) => boolean
+  ): Rendered | undefined => {
     const from = places.get(client) ?? 0
     const to = events.length
     if (from >= to) return undefined
     places.set(client, to)
     const text = textFor(render)
+    if (text.onces[to]! > text.onces[from]!) return filtered(client, text, from, to, firstSight)
     const count = text.counts[to]! - text.counts[from]!
     if (count === 0) return undefined
     const start = text.offsets[from]!

@@ -66,18 +66,6 @@ describe("registration", () => {
       ":test.irc 353 alice = #a :alice!alice@chat bob!bob@chat\r\n:test.irc 366 alice #a :End of /NAMES list\r\n"
     ])
   })
-
-  it("a QUIT or NICK repeated once per shared room is shown once", () => {
-    const s = session()
-    const written: Array<string> = []
-    const sink = s.sink!({ write: (text) => written.push(text), close: () => {} })
-    const quit = ":bob!bob@chat QUIT :Quit: bye\r\n"
-    sink.write(quit, 1)
-    sink.write(quit, 1)
-    sink.write(":bob!bob@chat PRIVMSG #a :x\r\n", 1)
-    sink.write(":bob!bob@chat PRIVMSG #a :x\r\n", 1)
-    assert.deepStrictEqual(written.length, 3)
-  })
 })
 
 describe("once registered", () => {

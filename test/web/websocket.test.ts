@@ -223,7 +223,7 @@ describe("Origin", () => {
 
 describe("a reader that stops reading", () => {
   it("is cut off (too slow) while the others get everything, in order", async () => {
-    const server = await startWebServer(["--max-queue", "50", "--rate", "0"])
+    const server = await startWebServer(["--max-queue", "200", "--rate", "0"])
     const slow = await WsClient.join(server.wsUrl, "slow")
     const readers = await Promise.all([WsClient.join(server.wsUrl, "reader"), LineClient.join(server.port)])
     const [reader, nc] = readers

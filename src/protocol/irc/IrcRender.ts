@@ -142,10 +142,12 @@ export const make = (serverName: string) => {
   }
 
   /**
-   * Whether a rendered line is one that every shared room repeats (a `QUIT`, a
-   * `NICK`): a client that shares several rooms with the author sees it once.
+   * A `QUIT` (leaving the server, not one room) and a `NICK` are about the
+   * client, not the room: one who shares several rooms with it sees it once.
    */
-  const isRepeatedPerRoom = (text: string): boolean => / (?:QUIT|NICK) :/.test(text.slice(0, 200))
+  const oncePerClient = (event: RoomEvent): boolean =>
+    event._tag === "Renamed" ||
+    (event._tag === "Left" && event.reason._tag !== "Moved" && event.reason._tag !== "Parted")
 
   /** A `NICK` line about `nick` itself: the client's own nick changed, to the returned one. */
   const ownNickChange = (text: string, nick: string): string | undefined => {
@@ -571,6 +573,7 @@ export const make = (serverName: string) => {
 
   const render: Render = {
     roomEvent: (event) => many(roomEventLines(event)),
+    oncePerClient,
     whisper,
     replies: (replies, nick) => {
       const out: Array<string> = []
@@ -603,7 +606,6 @@ export const make = (serverName: string) => {
     numeric,
     numericText,
     roomEventLines,
-    isRepeatedPerRoom,
     ownNickChange,
     lusers,
     motd,

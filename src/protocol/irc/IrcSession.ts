@@ -448,13 +448,10 @@ export const make = (words: IrcWords, options: SessionOptions = {}): ProtocolSes
     return registered(parsed)
   }
 
-  /** Follows the client's own nick in what the hub sends it, and shows a leaver or a rename once per client. */
+  /** Follows the client's own nick in what the hub sends it. */
   const sink = (inner: Sink): Sink => {
-    let last = ""
     return {
       write: (text, count, canWait) => {
-        if (text === last && words.isRepeatedPerRoom(text)) return
-        last = text
         if (enabled.has("userhost-in-names")) text = words.userhostInNames(text)
         if (nick !== undefined) {
           const renamed = words.ownNickChange(text, nick)
