@@ -28,7 +28,7 @@ export interface LoadOptions {
   /** Several nodes of one cluster: client i connects to `ports[i % ports.length]` (default: `port` alone). */
   readonly ports?: ReadonlyArray<number> | undefined
   /** Called once every client has joined, before anything is sent (the runner samples the server there). */
-  readonly onJoined?: () => void
+  readonly onJoined?: () => void | Promise<void>
 }
 
 export interface LoadResult {
@@ -190,7 +190,7 @@ export const run = async (options: LoadOptions): Promise<LoadResult> => {
   )
   const joinMillis = joined - joinStart
 
-  options.onJoined?.()
+  await options.onJoined?.()
   const senders = receivers.slice(0, options.senders)
   senders.forEach((sender, index) => senderIndexByNick.set(sender.nick, index))
 

@@ -4,7 +4,7 @@
  * several times, then one table of medians with the ratio chat ÷ baseline.
  *
  *   node --import tsx bench/run.ts [--repeats 3] [--only light,small] [--stall-ms 20000] [--servers chat]
- *     [--clients N] [--profile DIR]
+ *     [--clients N] [--settle-ms 30000] [--profile DIR]
  *
  * Run it by hand on a quiet machine (`npm run build` first); it is not a test.
  * Server CPU is read from /proc/PID/stat around each phase (joining, then
@@ -46,6 +46,9 @@ const clientsOverride = argument("clients")
 // `--servers chat` measures chat alone (to iterate on it); the table then shows NaN for the baseline.
 const measured = (argument("servers")?.split(",") ?? ["chat", "baseline"]) as ReadonlyArray<ServerName>
 const stallMillis = Number(argument("stall-ms") ?? 20_000)
+// `--settle-ms N`: after the joins, the clients stay idle this long before the memory is read again
+// and the messages are sent (V8 returns a crowd's garbage some seconds after it stops arriving).
+const settleMillis = Number(argument("settle-ms") ?? 0)
 // `--profile DIR`: each server writes a CPU profile there (`node --cpu-prof`), on a clean exit.
 const profileDir = argument("profile")
 const root = fileURLToPath(new URL("..", import.meta.url))
@@ -84,6 +87,8 @@ interface Measure {
   readonly joinCpuMillis: number
   readonly sendCpuMillis: number
   readonly rssPerClientKiB: number
+  /** The same, once the server has been idle for `--settle-ms` (its garbage collected): what idle clients cost. */
+  readonly settledRssPerClientKiB: number
 }
 
 const measure = async (name: ServerName, scenario: Scenario): Promise<Measure> => {
@@ -103,6 +108,7 @@ const measureServer = async (child: ChildProcess, port: number, scenario: Scenar
   const rss0 = rssKiB(pid)
   let cpu1 = cpu0
   let rss1 = rss0
+  let settled = rss0
   const result = await load({
     host: "127.0.0.1",
     port,
@@ -112,9 +118,12 @@ const measureServer = async (child: ChildProcess, port: number, scenario: Scenar
     rate: scenario.rate,
     connectConcurrency: 100,
     stallMillis,
-    onJoined: () => {
+    onJoined: async () => {
       cpu1 = cpuMillis(pid)
       rss1 = rssKiB(pid)
+      if (settleMillis > 0) await new Promise((resolve) => setTimeout(resolve, settleMillis))
+      settled = rssKiB(pid)
+      cpu1 = cpuMillis(pid)
     }
   })
   const cpu2 = cpuMillis(pid)
@@ -122,7 +131,8 @@ const measureServer = async (child: ChildProcess, port: number, scenario: Scenar
     result,
     joinCpuMillis: cpu1 - cpu0,
     sendCpuMillis: cpu2 - cpu1,
-    rssPerClientKiB: (rss1 - rss0) / scenario.clients
+    rssPerClientKiB: (rss1 - rss0) / scenario.clients,
+    settledRssPerClientKiB: (settled - rss0) / scenario.clients
   }
 }
 
@@ -146,6 +156,7 @@ const figures: ReadonlyArray<readonly [string, (m: Measure) => number]> = [
   ["connect and join, ms", (m) => m.result.joinMillis],
   ["server CPU for the joins, ms", (m) => m.joinCpuMillis],
   ["RSS per connection, KiB", (m) => m.rssPerClientKiB],
+  ["RSS per connection once settled, KiB", (m) => m.settledRssPerClientKiB],
   ["lost + duplicated + reordered", (m) => m.result.lost + m.result.duplicates + m.result.reordered],
   ["load generator CPU, ms", (m) => m.result.loadCpuMillis]
 ]
