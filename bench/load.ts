@@ -54,10 +54,16 @@ interface Receiver {
   nick: string
   /** The start of a line whose end has not arrived yet. */
   partial: Buffer | undefined
-  /** Only one receiver needs to count join notices: the first, which sees every later join. */
+  /**
+   * Only one receiver needs to count join notices: the first. It sees every
+   * join after its own, and its welcome counts those before it (with several
+   * nodes, clients that connected after it may have joined before it).
+   */
   readonly countsJoins: boolean
   welcomed: boolean
   joinsSeen: number
+  /** The others in the room when it was welcomed (`(N here)` less itself). */
+  before: number
   closed: boolean
   /** Last sequence number seen from each sender, by sender index. */
   readonly lastSeq: Int32Array
@@ -102,6 +108,7 @@ export const run = async (options: LoadOptions): Promise<LoadResult> => {
       lastProgress = now
     } else if (!receiver.welcomed && line.includes("you are ")) {
       receiver.nick = /you are (\S+)/.exec(line)?.[1] ?? ""
+      receiver.before = Number(/\((\d+) here\)/.exec(line)?.[1] ?? 1) - 1
       receiver.welcomed = true
       welcomed++
     } else if (line.includes(" joined")) {
@@ -141,6 +148,7 @@ export const run = async (options: LoadOptions): Promise<LoadResult> => {
         countsJoins: opened++ === 0,
         welcomed: false,
         joinsSeen: 0,
+        before: 0,
         closed: false,
         lastSeq: new Int32Array(options.senders).fill(-1),
         seen: Array.from({ length: options.senders }, () => new Uint8Array(options.messages))
@@ -185,7 +193,7 @@ export const run = async (options: LoadOptions): Promise<LoadResult> => {
   }
   const first = receivers[0]!
   const joined = await waitUntil(
-    () => welcomed === options.clients && first.joinsSeen >= options.clients - 1,
+    () => welcomed === options.clients && first.before + first.joinsSeen >= options.clients - 1,
     "every join"
   )
   const joinMillis = joined - joinStart

@@ -64,12 +64,12 @@ export interface Fanout {
 export const make = (): Fanout => {
   const clients = new Map<ClientId, Recipient>()
   const rooms = new Map<NameKey, Set<Recipient>>()
-  // The rooms with notices gathered in the current delivery.
+  // The rooms with notices gathered and not yet written to everyone.
   const windows = new Map<NameKey, NoticeWindow.NoticeWindow>()
   // Notices in them.
   let gathered = 0
   // Until everything gathered is written: the notices shown once per client
-  // (see \`Render.oncePerClient\`) that each client has been given, by subject.
+  // (see `Render.oncePerClient`) that each client has been given, by subject.
   const seen = new Map<ClientId, Set<string>>()
   const firstSight = (client: ClientId, event: RoomEvent): boolean => {
     const key = event._tag === "Renamed" ? `${event.client} ${event.to}` : `${event.client}`
@@ -199,7 +199,7 @@ export const make = (): Fanout => {
       }
       if (rendered === undefined) continue
       catchUp(member)
-      // A message does not wait for company (notices do: \`giveShare\`).
+      // A message does not wait for company (notices do: `giveShare`).
       member.sink.write(rendered.text, rendered.count, false)
     }
   }

@@ -60,6 +60,8 @@ const shuttingDownReply: ReadonlyArray<Reply> = [{ _tag: "ShuttingDown" }]
 
 /** Most notices gathered before they are written anyway, however busy the node (a few per cent of a crowd). */
 const maxGathered = 1024
+/** Most turns of the event loop a gathered notice waits (each about a millisecond), however busy the node. */
+const maxTurns = 8
 
 export class Hub extends Effect.Service<Hub>()("chat/Hub", {
   scoped: Effect.gen(function*() {
@@ -73,28 +75,33 @@ export class Hub extends Effect.Service<Hub>()("chat/Hub", {
     }
 
     const events = yield* backplane.subscribe
-    const deliverAll = (batches: ReadonlyArray<ReadonlyArray<Event>>) =>
+    /** Delivers what arrived; with `writeGathered`, the notices gathered so far are written too. */
+    const deliverAll = (batches: ReadonlyArray<ReadonlyArray<Event>>, writeGathered: boolean) =>
       Effect.sync(() => {
-        fanout.deliverAll(batches.length === 1 ? batches[0]! : batches.flat())
-        if (batches.length === 0 || fanout.gathered() >= maxGathered) fanout.flush()
+        if (batches.length > 0) fanout.deliverAll(batches.length === 1 ? batches[0]! : batches.flat())
+        if (writeGathered || fanout.gathered() >= maxGathered) fanout.flush()
       }).pipe(
         // A bug in delivering one batch must not stop the node delivering the next: logged, not swallowed.
         Effect.catchAllDefect((defect) => Effect.logError("could not deliver events", defect))
       )
     /**
-     * Arrivals and departures gathered by the fanout wait for the next turn
-     * of the event loop, and for as long as each turn brings more (up to
-     * `maxGathered`): a crowd's joins then reach each member in one write
-     * per turn rather than one per join. A quiet turn writes them. The
-     * `TestClock` does not hold a zero sleep, so under it they go at once.
+     * Arrivals, departures and renames gathered by the fanout wait for the
+     * next turn of the event loop, and for as long as each turn brings more
+     * events (up to `maxGathered` notices, `maxTurns` turns): a crowd's joins
+     * then reach each member in one write per few turns rather than one per
+     * join. A quiet turn writes them. The `TestClock` does not hold a zero
+     * sleep, so under it they go at once.
      */
-    const deliverGathered: Effect.Effect<void> = Effect.sleep(0).pipe(
-      Effect.zipRight(events.pollAll),
-      Effect.flatMap(deliverAll),
-      Effect.repeat({ while: () => fanout.gathered() > 0 })
-    )
+    const deliverGathered: Effect.Effect<void> = Effect.suspend(() => {
+      let turns = 0
+      return Effect.sleep(0).pipe(
+        Effect.zipRight(events.pollAll),
+        Effect.flatMap((batches) => deliverAll(batches, batches.length === 0 || ++turns >= maxTurns)),
+        Effect.repeat({ while: () => fanout.gathered() > 0 })
+      )
+    })
     yield* events.takeAll.pipe(
-      Effect.flatMap(deliverAll),
+      Effect.flatMap((batches) => deliverAll(batches, false)),
       Effect.zipRight(Effect.suspend(() => fanout.gathered() > 0 ? deliverGathered : Effect.void)),
       Effect.forever,
       Effect.forkScoped
