@@ -6,14 +6,16 @@
  *   so that one person with a script cannot take every slot. Addresses in
  *   `--exempt-addresses` (loopback by default) are not counted.
  *
- * A connection is counted for exactly as long as `serve` runs, however it
- * ends (end of stream, reset, quit, idle, too slow, shutdown): the count is
- * given back by a finalizer, never by the connection's own code.
+ * A connection is counted for exactly as long as the scope it is admitted
+ * in lasts (the connection's own), however it ends (end of stream, reset,
+ * quit, idle, too slow, shutdown): the count is given back by a finalizer of
+ * that scope, never by the connection's own code. Plain counters, owned by
+ * the service, touched synchronously.
  *
  * Refusals for too many connections from one address are logged at most
  * once a minute per address, with how many were refused since.
  */
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Scope } from "effect"
 import { ServerConfig } from "../ServerConfig.js"
 import * as AddressRange from "./AddressRange.js"
 
@@ -36,7 +38,8 @@ interface Reported {
 export class Capacity extends Effect.Service<Capacity>()("chat/Capacity", {
   effect: Effect.gen(function*() {
     const config = yield* ServerConfig
-    const slots = yield* Effect.makeSemaphore(config.maxClients)
+    // Connections counted against `--max-clients`.
+    let inUse = 0
     /** Open connections per counting key; a key with none is removed, so this is bounded by the connections. */
     const open = new Map<string, number>()
     const reported = new Map<string, Reported>()
@@ -47,20 +50,19 @@ export class Capacity extends Effect.Service<Capacity>()("chat/Capacity", {
         ? undefined
         : AddressRange.countingKey(address)
 
-    const take = (key: string) =>
-      Effect.sync(() => {
-        const count = open.get(key) ?? 0
-        if (count >= config.maxPerAddress) return false
-        open.set(key, count + 1)
-        return true
-      })
+    const take = (key: string): boolean => {
+      const count = open.get(key) ?? 0
+      if (count >= config.maxPerAddress) return false
+      open.set(key, count + 1)
+      return true
+    }
 
-    const giveBack = (key: string) =>
-      Effect.sync(() => {
-        const count = (open.get(key) ?? 1) - 1
-        if (count > 0) open.set(key, count)
-        else open.delete(key)
-      })
+    const giveBack = (key: string | undefined): void => {
+      if (key === undefined) return
+      const count = (open.get(key) ?? 1) - 1
+      if (count > 0) open.set(key, count)
+      else open.delete(key)
+    }
 
     const report = (address: string, key: string): Effect.Effect<void> =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
@@ -87,26 +89,34 @@ export class Capacity extends Effect.Service<Capacity>()("chat/Capacity", {
     return {
       /**
        * Runs `serve` if the node has a slot free and `address` (when the
-       * socket layer knows it) has not reached its limit; otherwise `refuse`
-       * with the reason.
+       * socket layer knows it) has not reached its limit, counted until the
+       * current scope closes; otherwise `refuse` with the reason, and the
+       * result is undefined.
        */
-      admit: <R>(
-        serve: Effect.Effect<void, never, R>,
+      admit: <A, E, R>(
+        serve: Effect.Effect<A, E, R | Scope.Scope>,
         refuse: (reason: Refusal) => Effect.Effect<void>,
         address?: string
-      ): Effect.Effect<void, never, R> => {
-        const inSlot = serve.pipe(
-          slots.withPermitsIfAvailable(1),
-          Effect.flatMap((served) => served._tag === "None" ? refuse("ServerFull") : Effect.void)
-        )
-        const key = keyOf(address)
-        if (key === undefined || address === undefined) return inSlot
-        return Effect.acquireUseRelease(
-          take(key),
-          (taken) => taken ? inSlot : Effect.zipRight(report(address, key), refuse("TooManyFromAddress")),
-          (taken) => taken ? giveBack(key) : Effect.void
-        )
-      },
+      ): Effect.Effect<A | undefined, E, R | Scope.Scope> =>
+        Effect.suspend(() => {
+          const key = keyOf(address)
+          if (key !== undefined && address !== undefined && !take(key)) {
+            return Effect.zipRight(report(address, key), refuse("TooManyFromAddress")).pipe(Effect.as(undefined))
+          }
+          if (inUse >= config.maxClients) {
+            giveBack(key)
+            return refuse("ServerFull").pipe(Effect.as(undefined))
+          }
+          inUse++
+          // A finalizer of the scope itself, not `Effect.addFinalizer`: that one keeps a copy of the fiber's state.
+          const release = Effect.sync(() => {
+            inUse--
+            giveBack(key)
+          })
+          return Effect.flatMap(Effect.scope, (scope) => Scope.addFinalizer(scope, release)).pipe(
+            Effect.zipRight(serve)
+          )
+        }),
       /** Connections open from `address` as counted for its limit (0 for an exempt one): for tests and operators. */
       openFrom: (address: string): Effect.Effect<number> =>
         Effect.sync(() => {

@@ -27,6 +27,7 @@ import type { Refusal } from "./Capacity.js"
 import { Capacity } from "./Capacity.js"
 import * as ChatMetrics from "./ChatMetrics.js"
 import * as Connection from "./Connection.js"
+import * as ConnectionLifetime from "./ConnectionLifetime.js"
 
 /** How long a refused connection may take to receive its refusal. */
 const refusalTimeout = "1 second"
@@ -80,7 +81,9 @@ export const listen = (
     const refused = ChatMetrics.forTransport(protocol.name).refused
     const refuseCounted = (socket: Socket.Socket) => (refusal: Refusal) =>
       Effect.zipRight(Effect.sync(() => refused.add(1)), refuse(protocol, socket)(refusal))
-    yield* server.run((socket) => capacity.admit(handle(socket), refuseCounted(socket), RemoteAddress.of(socket)))
+    yield* server.run((socket) =>
+      ConnectionLifetime.serve(socket, capacity.admit(handle(socket), refuseCounted(socket), RemoteAddress.of(socket)))
+    )
       .pipe(
         Effect.catchAllCause((cause) => Effect.logError("the server stopped accepting connections", cause)),
         Effect.forkScoped

@@ -1,9 +1,11 @@
 /**
  * One client's life, as a scoped resource over any `Socket`, in any protocol.
  *
- * A connection holds one fiber for its life, the one serving it, which waits
- * for its end; the others run only while there is work, all in the
- * connection's scope:
+ * Setting a connection up (`handle`) registers everything it needs in the
+ * connection's scope and returns; what runs after that runs only while
+ * there is work, in fibers of that scope (`ConnectionLifetime` keeps the
+ * scope open until the connection ends, with no fiber waiting for it when
+ * the socket layer allows):
  * - the reader, started when the socket has something to read
  *   (`DirectRead`), frames it (`protocol.framing`), parses each frame
  *   (`protocol.parse`), waits for flood control, and hands the commands to
@@ -12,11 +14,12 @@
  *   rendered by `protocol.render`, bounded: past `maxQueue` the client is cut
  *   off `(too slow)`, and the hub never waits for it) has text the socket
  *   could not take at once, writes everything ready in one write;
- * - with an idle timeout, a watchdog.
+ * - at its idle deadline, the listener's idle watch (`IdleWatch`).
  *
  * Why not a reader and a writer fiber for the connection's whole life, as
- * the design first had it: measured, those parked fibers were most of the
- * memory of an idle connection (see the README's Performance section).
+ * the design first had it, nor one fiber serving it and waiting for its end:
+ * measured, those parked fibers were most of the memory of an idle
+ * connection (see the README's Performance section).
  *
  * A protocol with a session (`WireProtocol.session`, IRC) reads every frame
  * itself, answers what needs nothing shared on its own, and says when the
@@ -24,16 +27,18 @@
  * asked for. A quiet client of such a protocol is pinged before it is dropped.
  *
  * Whatever ends the connection first (end of stream, a quit, idle, too slow,
- * shutdown, a socket error) decides its `DisconnectReason`; closing the scope
- * then removes the client from the hub, which tells its rooms exactly once.
+ * shutdown, a socket error) decides its `DisconnectReason` and calls the
+ * `whenEnded` callback; closing the scope then removes the client from the
+ * hub, which tells its rooms exactly once.
  */
 import type * as Socket from "@effect/platform/Socket"
 import type { Scope } from "effect"
-import { Cause, Clock, Data, Deferred, Duration, Effect, Either, Exit, FiberSet, Option } from "effect"
+import { Clock, Data, Deferred, Duration, Effect, Either, Exit, FiberSet, Option } from "effect"
 import type { Input } from "../domain/Command.js"
-import type { DisconnectReason, UserInfo } from "../domain/Domain.js"
+import type { DisconnectReason, NickTaken, UserInfo } from "../domain/Domain.js"
 import { closed, idle, LineTooLong, NotDelivered, quit, tooSlow } from "../domain/Domain.js"
 import type { Rendered, Reply } from "../domain/Event.js"
+import type { BackplaneError } from "../hub/Backplane.js"
 import type { Session } from "../hub/Hub.js"
 import { Hub } from "../hub/Hub.js"
 import * as Frame from "../protocol/Frame.js"
@@ -102,16 +107,34 @@ const unreachable = (protocol: WireProtocol, socket: Socket.Socket): Effect.Effe
  */
 export const handler = (protocol: WireProtocol) => Effect.map(IdleWatch.make, (watch) => handle(protocol, watch))
 
-/** Serves one client until it goes; never fails. */
+/** A connection set up in its scope: `whenEnded` is called once it has ended, and the scope is then to be closed. */
+export interface Opened {
+  readonly whenEnded: (ended: () => void) => void
+}
+
+/**
+ * Sets one client up in the current scope. Fails when a client that needs
+ * no registration cannot be connected to the hub (it has been told why).
+ */
 export const handle = (protocol: WireProtocol, idleWatch: IdleWatch.IdleWatch) => {
   const metrics = ChatMetrics.forTransport(protocol.name)
-  return (socket: Socket.Socket): Effect.Effect<void, never, Hub | ServerConfig> =>
+  return (
+    socket: Socket.Socket
+  ): Effect.Effect<Opened, NickTaken | BackplaneError, Hub | ServerConfig | Scope.Scope> =>
     Effect.gen(function*() {
       const config = yield* ServerConfig
       const hub = yield* Hub
       const ending = yield* Deferred.make<DisconnectReason>()
       // The first reason wins; later ones are no-ops.
-      const finish = (reason: DisconnectReason) => Deferred.succeed(ending, reason)
+      let decided = false
+      let onEnded: (() => void) | undefined
+      const decide = (reason: DisconnectReason): void => {
+        if (decided) return
+        decided = true
+        Deferred.unsafeDone(ending, Exit.succeed(reason))
+        onEnded?.()
+      }
+      const finish = (reason: DisconnectReason) => Effect.sync(() => decide(reason))
 
       // Runs the reader and the writer on demand, in fibers of the connection's scope.
       const fibers = yield* FiberSet.make()
@@ -122,7 +145,7 @@ export const handle = (protocol: WireProtocol, idleWatch: IdleWatch.IdleWatch) =
         maxLines: config.maxQueue,
         onTooSlow: () => {
           metrics.slowReaderCutoffs.add(1)
-          Deferred.unsafeDone(ending, Exit.succeed(tooSlow))
+          decide(tooSlow)
         },
         // Not immediately: the writer takes everything the current transition appends, in one write.
         startWriter: () => {
@@ -416,20 +439,19 @@ export const handle = (protocol: WireProtocol, idleWatch: IdleWatch.IdleWatch) =
           Effect.zipRight(FiberSet.clear(fibers)),
           Effect.zipRight(Deferred.poll(ending)),
           Effect.flatMap(Option.match({ onNone: () => Effect.succeed(closed), onSome: (decided) => decided })),
-          Effect.map((reason) => {
+          Effect.tap((reason) => {
             metrics.connections.add(-1)
             metrics.outboxBacklog.add(-outbox.backlog())
             metrics.disconnect(reasonLabel(reason))
+            return annotated(Effect.logDebug("disconnected", reason._tag))
           })
         )
       )
-      const reason = yield* Deferred.await(ending)
-      yield* annotated(Effect.logDebug("disconnected", reason._tag))
-    }).pipe(
-      Effect.scoped,
-      // Defects are bugs: logged with their cause, contained to this connection.
-      Effect.catchAllCause((cause) =>
-        Cause.isInterruptedOnly(cause) ? Effect.void : Effect.logWarning("connection failed", cause)
-      )
-    )
+      return {
+        whenEnded: (ended) => {
+          if (decided) ended()
+          else onEnded = ended
+        }
+      } satisfies Opened
+    })
 }

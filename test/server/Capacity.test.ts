@@ -33,7 +33,10 @@ const connection = (address: string | undefined): Effect.Effect<
     const served = yield* Deferred.make<void>()
     const refused = yield* Deferred.make<string>()
     const serve = Deferred.succeed(served, undefined).pipe(Effect.zipRight(Deferred.await(end)))
+    // The connection's own scope: counted until it closes.
     const fiber = yield* capacity.admit(serve, (reason) => Deferred.succeed(refused, reason), address).pipe(
+      Effect.scoped,
+      Effect.asVoid,
       Effect.forkScoped
     )
     yield* Effect.raceFirst(Deferred.await(served), Deferred.await(refused))
