@@ -12,10 +12,8 @@
  * until something happens on it. Any other socket layer works as before,
  * the handler waiting for its connection's end.
  */
-import type * as Socket from "@effect/platform/Socket"
 import type { Effect } from "effect"
-
-export const TypeId: unique symbol = Symbol.for("chat/Detach")
+import * as Capability from "./internal/capability.js"
 
 export interface Detach {
   /**
@@ -28,14 +26,10 @@ export interface Detach {
   readonly detach: (closing: Effect.Effect<void>) => () => void
 }
 
-interface WithDetach {
-  readonly [TypeId]: Detach
-}
+const capability = Capability.make<Detach>("chat/Detach")
 
 /** The socket's detach, if its layer offers one. */
-export const of = (socket: Socket.Socket): Detach | undefined =>
-  TypeId in socket ? (socket as Socket.Socket & WithDetach)[TypeId] : undefined
+export const of = capability.of
 
-/** `socket` offering `detach`. */
-export const offer = (socket: Socket.Socket, detach: Detach): Socket.Socket =>
-  Object.assign(socket, { [TypeId]: detach } satisfies WithDetach)
+/** `socket` offering a detach. */
+export const offer = capability.offer

@@ -18,8 +18,7 @@
 import * as Socket from "@effect/platform/Socket"
 import type { Scope } from "effect"
 import { Deferred, Effect, Exit } from "effect"
-
-export const TypeId: unique symbol = Symbol.for("chat/DirectRead")
+import * as Capability from "./internal/capability.js"
 
 /** Nothing to read yet: ask `whenReadable` to be told. */
 export const wait: unique symbol = Symbol.for("chat/DirectRead/wait")
@@ -38,17 +37,13 @@ export interface DirectRead {
   readonly failed: Effect.Effect<never, Socket.SocketError>
 }
 
-interface WithDirectRead {
-  readonly [TypeId]: DirectRead
-}
+const capability = Capability.make<DirectRead>("chat/DirectRead")
 
 /** The socket's direct read, if its layer offers one. */
-export const of = (socket: Socket.Socket): DirectRead | undefined =>
-  TypeId in socket ? (socket as Socket.Socket & WithDirectRead)[TypeId] : undefined
+export const of = capability.of
 
-/** `socket` offering `direct`. */
-export const offer = <S extends Socket.Socket>(socket: S, direct: DirectRead): S =>
-  Object.assign(socket, { [TypeId]: direct } satisfies WithDirectRead)
+/** `socket` offering a direct read. */
+export const offer = capability.offer
 
 /** Whether a read result is a chunk. */
 export const isChunk = (result: ReadResult): result is Uint8Array | string =>

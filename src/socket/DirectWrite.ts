@@ -13,8 +13,7 @@
  */
 import type * as Socket from "@effect/platform/Socket"
 import type { Effect } from "effect"
-
-export const TypeId: unique symbol = Symbol.for("chat/DirectWrite")
+import * as Capability from "./internal/capability.js"
 
 export interface DirectWrite {
   /**
@@ -29,14 +28,10 @@ export interface DirectWrite {
   readonly drained: Effect.Effect<void, Socket.SocketError>
 }
 
-interface WithDirectWrite {
-  readonly [TypeId]: DirectWrite
-}
+const capability = Capability.make<DirectWrite>("chat/DirectWrite")
 
 /** The socket's direct write, if its layer offers one. */
-export const of = (socket: Socket.Socket): DirectWrite | undefined =>
-  TypeId in socket ? (socket as Socket.Socket & WithDirectWrite)[TypeId] : undefined
+export const of = capability.of
 
-/** `socket` offering `direct`. */
-export const offer = (socket: Socket.Socket, direct: DirectWrite): Socket.Socket =>
-  Object.assign(socket, { [TypeId]: direct } satisfies WithDirectWrite)
+/** `socket` offering a direct write. */
+export const offer = capability.offer

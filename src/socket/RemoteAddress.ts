@@ -10,17 +10,13 @@
  * layer, an embedding app's own) is simply not limited per address.
  */
 import type * as Socket from "@effect/platform/Socket"
+import * as Capability from "./internal/capability.js"
 
-export const TypeId: unique symbol = Symbol.for("chat/RemoteAddress")
-
-interface WithRemoteAddress {
-  readonly [TypeId]: string
-}
+const capability = Capability.make<string>("chat/RemoteAddress")
 
 /** The peer's address, if the socket's layer knows it. */
-export const of = (socket: Socket.Socket): string | undefined =>
-  TypeId in socket ? (socket as Socket.Socket & WithRemoteAddress)[TypeId] : undefined
+export const of = capability.of
 
 /** `socket` telling `address` (nothing when the layer does not know it, e.g. a socket already closed). */
 export const offer = (socket: Socket.Socket, address: string | undefined): Socket.Socket =>
-  address === undefined ? socket : Object.assign(socket, { [TypeId]: address } satisfies WithRemoteAddress)
+  address === undefined ? socket : capability.offer(socket, address)
