@@ -14,7 +14,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { run as load } from "./load.js"
-import { cpuMillis, freePort, waitForLine } from "./proc.js"
+import { cpuMillis, startRedis, waitForLine } from "./proc.js"
 
 const argument = (name: string, fallback: string): string => {
   const at = process.argv.indexOf(`--${name}`)
@@ -34,19 +34,7 @@ const userSys = (pid: number): string => {
 }
 const writes = (pid: number): number => Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, "utf8"))?.[1] ?? 0)
 
-const redisPort = await freePort()
-const redis = spawn("redis-server", [
-  "--port",
-  String(redisPort),
-  "--save",
-  "",
-  "--appendonly",
-  "no",
-  "--dir",
-  mkdtempSync(join(tmpdir(), "chat-prof-redis-"))
-], { stdio: ["ignore", "pipe", "ignore"] })
-await waitForLine(redis, "stdout", /Ready to accept connections/)
-const url = `redis://127.0.0.1:${redisPort}`
+const { child: redis, url } = await startRedis()
 
 const startNode = async (): Promise<{ child: ChildProcess; port: number }> => {
   const flags = profile ? ["--cpu-prof", "--cpu-prof-dir", dir] : []
@@ -71,7 +59,7 @@ await new Promise((resolve) => setTimeout(resolve, 300))
 
 const redisCli = (...args: Array<string>): Promise<string> =>
   new Promise((resolve) => {
-    const child = spawn("redis-cli", ["-p", String(redisPort), ...args])
+    const child = spawn("redis-cli", ["-u", url, ...args])
     let out = ""
     child.stdout.on("data", (data: Buffer) => (out += data.toString()))
     child.once("exit", () => resolve(out))

@@ -15,12 +15,9 @@
  */
 import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { run as load } from "./load.js"
-import { cpuMillis, freePort, waitForLine } from "./proc.js"
+import { cpuMillis, startRedis, waitForLine } from "./proc.js"
 
 interface Scenario {
   readonly name: string
@@ -38,16 +35,6 @@ const scenarios: ReadonlyArray<Scenario> = [
 const at = process.argv.indexOf("--repeats")
 const repeats = at === -1 ? 3 : Number(process.argv[at + 1])
 const root = fileURLToPath(new URL("..", import.meta.url))
-
-const startRedis = async (): Promise<{ child: ChildProcess; url: string }> => {
-  const port = await freePort()
-  const dir = mkdtempSync(join(tmpdir(), "chat-bench-redis-"))
-  const child = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir], {
-    stdio: ["ignore", "pipe", "ignore"]
-  })
-  await waitForLine(child, "stdout", /Ready to accept connections/)
-  return { child, url: `redis://127.0.0.1:${port}` }
-}
 
 const startNode = async (extra: ReadonlyArray<string>): Promise<{ child: ChildProcess; port: number }> => {
   const args = ["bin/chat.js", "serve", "--port", "0", "--rate", "0", "--max-queue", "200000", ...extra]

@@ -1,12 +1,15 @@
 /**
  * What the benchmarks read of the processes they start, and how they start
- * them: CPU time and resident memory from /proc, a free port, and waiting
- * for a line a process logs. Shared by run.ts, cluster.ts,
+ * them: CPU time and resident memory from /proc, a free port, waiting for a
+ * line a process logs, and a throwaway Redis. Shared by run.ts, cluster.ts,
  * cluster-profile.ts and redis-capacity.ts.
  */
+import { spawn } from "node:child_process"
 import type { ChildProcess } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { mkdtempSync, readFileSync } from "node:fs"
 import * as Net from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 
 /** Clock ticks per second of /proc/PID/stat's times (Linux's USER_HZ). */
 const ticksPerSecond = 100
@@ -47,3 +50,14 @@ export const waitForLine = (
     })
     child.once("exit", (code) => reject(new Error(`exited with ${code}: ${log}`)))
   })
+
+/** A throwaway `redis-server` on a free port, persisting nothing; stop it by killing `child`. */
+export const startRedis = async (): Promise<{ readonly child: ChildProcess; readonly url: string }> => {
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), "chat-bench-redis-"))
+  const child = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir], {
+    stdio: ["ignore", "pipe", "ignore"]
+  })
+  await waitForLine(child, "stdout", /Ready to accept connections/)
+  return { child, url: `redis://127.0.0.1:${port}` }
+}

@@ -11,13 +11,8 @@
  * 10^6 / (CPU µs per event) events per second when it is the bottleneck.
  */
 import { Redis } from "ioredis"
-import { spawn } from "node:child_process"
-import type { ChildProcess } from "node:child_process"
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import * as Scripts from "../src/hub/redis/Scripts.js"
-import { cpuMillis, freePort } from "./proc.js"
+import { cpuMillis, startRedis } from "./proc.js"
 
 const argument = (name: string, fallback: number): number => {
   const at = process.argv.indexOf(`--${name}`)
@@ -29,28 +24,7 @@ const connections = argument("connections", 4)
 const inFlight = argument("in-flight", 4)
 const senders = argument("senders", 10)
 
-const started = (child: ChildProcess): Promise<void> =>
-  new Promise((resolve) => {
-    let log = ""
-    child.stdout!.on("data", (data: Buffer) => {
-      log += data.toString()
-      if (log.includes("Ready to accept connections")) resolve()
-    })
-  })
-
-const port = await freePort()
-const server = spawn("redis-server", [
-  "--port",
-  String(port),
-  "--save",
-  "",
-  "--appendonly",
-  "no",
-  "--dir",
-  mkdtempSync(join(tmpdir(), "chat-capacity-"))
-], { stdio: ["ignore", "pipe", "ignore"] })
-await started(server)
-const url = `redis://127.0.0.1:${port}`
+const { child: server, url } = await startRedis()
 const P = "cap:"
 
 const admin = new Redis(url)
