@@ -18,7 +18,7 @@
  * cluster the others see them leave `(server shutting down)`.
  */
 import type { Duration, Scope } from "effect"
-import { Clock, Deferred, Effect, Exit, Option } from "effect"
+import { Clock, Deferred, Effect, Exit } from "effect"
 import type { Input } from "../domain/Command.js"
 import type { ClientId, DisconnectReason, Nick, NickTaken, RoomName, UserInfo } from "../domain/Domain.js"
 import { closed, shuttingDown as shuttingDownReason } from "../domain/Domain.js"
@@ -40,8 +40,8 @@ export interface Joining {
   readonly info?: UserInfo | undefined
   /** The nick asked for; undefined: the lowest free `guest-N`. */
   readonly nick?: Nick | undefined
-  /** Read when the client goes: why, for its rooms. Not yet decided: `(connection closed)`. */
-  readonly reason: Deferred.Deferred<DisconnectReason>
+  /** Asked when the client goes: why, for its rooms. Not yet decided (undefined): `(connection closed)`. */
+  readonly reason: () => DisconnectReason | undefined
 }
 
 /** One connected client, as its connection sees the hub. */
@@ -135,9 +135,7 @@ export class Hub extends Effect.Service<Hub>()("chat/Hub", {
             Effect.tapError(() => Effect.sync(() => fanout.remove(id)))
           ),
           () =>
-            Deferred.poll(joining.reason).pipe(
-              Effect.flatMap(Option.match({ onNone: () => Effect.succeed(closed), onSome: (done) => done })),
-              Effect.flatMap((why) => backplane.disconnect(id, why)),
+            Effect.suspend(() => backplane.disconnect(id, joining.reason() ?? closed)).pipe(
               Effect.catchAll((error) => Effect.logWarning("could not announce a departure", error)),
               Effect.ensuring(Effect.sync(() => {
                 fanout.remove(id)

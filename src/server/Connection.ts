@@ -33,7 +33,7 @@
  */
 import type * as Socket from "@effect/platform/Socket"
 import type { Scope } from "effect"
-import { Clock, Data, Deferred, Duration, Effect, Either, Exit, FiberSet, Option } from "effect"
+import { Clock, Data, Duration, Effect, Either, FiberSet } from "effect"
 import type { Input } from "../domain/Command.js"
 import type { DisconnectReason, NickTaken, UserInfo } from "../domain/Domain.js"
 import { closed, idle, LineTooLong, NotDelivered, quit, tooSlow } from "../domain/Domain.js"
@@ -124,14 +124,12 @@ export const handle = (protocol: WireProtocol, idleWatch: IdleWatch.IdleWatch) =
     Effect.gen(function*() {
       const config = yield* ServerConfig
       const hub = yield* Hub
-      const ending = yield* Deferred.make<DisconnectReason>()
-      // The first reason wins; later ones are no-ops.
-      let decided = false
+      // Why the connection ended; the first reason wins, later ones are no-ops.
+      let ending: DisconnectReason | undefined
       let onEnded: (() => void) | undefined
       const decide = (reason: DisconnectReason): void => {
-        if (decided) return
-        decided = true
-        Deferred.unsafeDone(ending, Exit.succeed(reason))
+        if (ending !== undefined) return
+        ending = reason
         onEnded?.()
       }
       const finish = (reason: DisconnectReason) => Effect.sync(() => decide(reason))
@@ -172,7 +170,7 @@ export const handle = (protocol: WireProtocol, idleWatch: IdleWatch.IdleWatch) =
       const protocolSession = protocol.session?.()
       const sink = protocolSession?.sink?.(outbox) ?? outbox
       const connectAs = (nick: Session["nick"] | undefined, info?: UserInfo) =>
-        hub.connect({ sink, render: protocol.render, room: protocol.startIn, nick, info, reason: ending }).pipe(
+        hub.connect({ sink, render: protocol.render, room: protocol.startIn, nick, info, reason: () => ending }).pipe(
           // In a cluster, Redis may be unreachable: the client hears why before the connection closes.
           Effect.tapErrorTag("BackplaneError", () => unreachable(protocol, socket))
         )
@@ -437,8 +435,7 @@ export const handle = (protocol: WireProtocol, idleWatch: IdleWatch.IdleWatch) =
       yield* Effect.addFinalizer(() =>
         Effect.sync(() => stopWatching()).pipe(
           Effect.zipRight(FiberSet.clear(fibers)),
-          Effect.zipRight(Deferred.poll(ending)),
-          Effect.flatMap(Option.match({ onNone: () => Effect.succeed(closed), onSome: (decided) => decided })),
+          Effect.zipRight(Effect.sync(() => ending ?? closed)),
           Effect.tap((reason) => {
             metrics.connections.add(-1)
             metrics.outboxBacklog.add(-outbox.backlog())
@@ -449,7 +446,7 @@ export const handle = (protocol: WireProtocol, idleWatch: IdleWatch.IdleWatch) =
       )
       return {
         whenEnded: (ended) => {
-          if (decided) ended()
+          if (ending !== undefined) ended()
           else onEnded = ended
         }
       } satisfies Opened

@@ -6,7 +6,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import type { Scope as ScopeType } from "effect"
-import { Deferred, Effect, Exit, Fiber, Layer, Queue, Scope } from "effect"
+import { Effect, Exit, Fiber, Layer, Queue, Scope } from "effect"
 import type { DisconnectReason } from "../../src/domain/Domain.js"
 import { DisconnectReason as Reason, lobby, Nick } from "../../src/domain/Domain.js"
 import * as Backplane from "../../src/hub/Backplane.js"
@@ -31,11 +31,11 @@ const connect = Effect.gen(function*() {
   const hub = yield* Hub
   const lines = yield* Queue.unbounded<string>()
   const scope: ScopeType.CloseableScope = yield* Scope.make()
-  const reason = yield* Deferred.make<DisconnectReason>()
+  let reason: DisconnectReason | undefined
   const session = yield* hub.connect({
     room: lobby,
     render: LineProtocol.render,
-    reason,
+    reason: () => reason,
     sink: {
       write: (text) => {
         for (const line of text.split(/(?<=\n)/)) lines.unsafeOffer(line.slice(0, -1))
@@ -53,7 +53,11 @@ const connect = Effect.gen(function*() {
       const input = LineProtocol.parse(line)
       return input === undefined ? Effect.void : Effect.asVoid(hub.execute(session.id, [input]))
     },
-    leave: (why) => Deferred.succeed(reason, why).pipe(Effect.zipRight(Scope.close(scope, Exit.void)))
+    leave: (why) =>
+      Effect.suspend(() => {
+        reason = why
+        return Scope.close(scope, Exit.void)
+      })
   }
   return client
 })
