@@ -66,8 +66,6 @@ export const make = (): Fanout => {
   const rooms = new Map<NameKey, Set<Recipient>>()
   // The rooms with notices gathered and not yet written to everyone.
   const windows = new Map<NameKey, NoticeWindow.NoticeWindow>()
-  // Notices in them.
-  let gathered = 0
   // Until everything gathered is written: the notices shown once per client
   // (see `Render.oncePerClient`) that each client has been given, by subject.
   const seen = new Map<ClientId, Set<string>>()
@@ -103,7 +101,6 @@ export const make = (): Fanout => {
     const window = windows.get(room)
     if (window === undefined) return
     windows.delete(room)
-    gathered -= window.size()
     const members = rooms.get(room)
     if (members !== undefined) { for (const member of members) giveShare(window, member) }
   }
@@ -126,12 +123,8 @@ export const make = (): Fanout => {
       windows.set(room, window)
     }
     if (subject !== undefined && change !== "enters" && subject.rooms.has(room)) giveShare(window, subject)
-    if (subject !== undefined && change === "leaves") {
-      window.forget(subject.id)
-      leave(subject, room)
-    }
+    if (subject !== undefined && change === "leaves") leave(subject, room)
     window.add(event)
-    gathered++
     if (subject !== undefined && change === "enters") enter(subject, room)
     if (subject !== undefined && change !== "leaves") window.skip(subject.id)
   }
@@ -282,7 +275,11 @@ export const make = (): Fanout => {
       flush()
     },
     deliverAll,
-    gathered: () => gathered,
+    gathered: () => {
+      let notices = 0
+      for (const window of windows.values()) notices += window.size()
+      return notices
+    },
     flush,
     find: (id) => clients.get(id),
     recipients: () => clients.values(),

@@ -37,8 +37,6 @@ export interface NoticeWindow {
   ) => Rendered | undefined
   /** Moves the place of `client` to the end: it is not to see what came before (its own notice). */
   readonly skip: (client: ClientId) => void
-  /** Forgets `client`'s place (it has left the room). */
-  readonly forget: (client: ClientId) => void
 }
 
 /** The window's notices as one protocol shows them: one string, with where each notice starts. */
@@ -126,7 +124,6 @@ export const make = (): NoticeWindow => {
     size: () => events.length,
     add: (event) => void events.push(event),
     take,
-    skip: (client) => void places.set(client, events.length),
-    forget: (client) => void places.delete(client)
+    skip: (client) => void places.set(client, events.length)
   }
 }
