@@ -6,11 +6,11 @@
  */
 import { afterAll, afterEach, assert, beforeAll, describe, it } from "vitest"
 import type { Message } from "../support/IrcClient.js"
-import { destroyAllIrcClients, IrcClient, ircPortOf } from "../support/IrcClient.js"
-import { destroyAllClients, takeStrayLines } from "../support/LineClient.js"
+import { IrcClient, ircPortOf } from "../support/IrcClient.js"
+import { cleanUp } from "../support/IrcTests.js"
 import type { RedisServer } from "../support/RedisServer.js"
 import { hasRedis, startRedis } from "../support/RedisServer.js"
-import { stopAllProcesses, stopTestProcesses } from "../support/ServerProcess.js"
+import { stopAllProcesses } from "../support/ServerProcess.js"
 import { freshCluster, named, startNode, waitFor } from "./support.js"
 
 let redis: RedisServer
@@ -18,12 +18,7 @@ let redis: RedisServer
 beforeAll(async () => {
   if (hasRedis) redis = await startRedis()
 })
-afterEach(async () => {
-  destroyAllIrcClients()
-  destroyAllClients()
-  await stopTestProcesses()
-  assert.deepStrictEqual(takeStrayLines(), [])
-})
+afterEach(cleanUp)
 afterAll(async () => {
   await stopAllProcesses()
   await redis?.stop()

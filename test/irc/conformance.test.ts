@@ -7,23 +7,17 @@
  */
 import { afterAll, afterEach, assert, describe, it } from "@effect/vitest"
 import type { Message } from "../support/IrcClient.js"
-import { destroyAllIrcClients, IrcClient, ircPortOf } from "../support/IrcClient.js"
-import { destroyAllClients, takeStrayLines } from "../support/LineClient.js"
-import { sharedServer, startServer, stopAllProcesses, stopTestProcesses } from "../support/ServerProcess.js"
+import { IrcClient, ircPortOf } from "../support/IrcClient.js"
+import { cleanUp, freshNames } from "../support/IrcTests.js"
+import { sharedServer, startServer, stopAllProcesses } from "../support/ServerProcess.js"
 
-afterEach(async () => {
-  destroyAllIrcClients()
-  destroyAllClients()
-  await stopTestProcesses()
-  assert.deepStrictEqual(takeStrayLines(), [])
-})
+afterEach(cleanUp)
 afterAll(stopAllProcesses)
 
 const args = ["--irc-port", "0", "--rate", "0", "--irc-oper", "boss:hunter2"]
 const ircPort = async () => ircPortOf(await sharedServer(args))
 
-let counter = 0
-const fresh = (stem: string): string => `${stem}${++counter}${Date.now() % 10000}`
+const fresh = freshNames()
 
 const only = (messages: ReadonlyArray<Message>, command: string): Array<Message> =>
   messages.filter((m) => m.command === command)

@@ -6,16 +6,12 @@
  */
 import { afterAll, afterEach, assert, describe, it } from "@effect/vitest"
 import type { Message } from "../support/IrcClient.js"
-import { destroyAllIrcClients, IrcClient, ircPortOf } from "../support/IrcClient.js"
-import { destroyAllClients, LineClient, takeStrayLines } from "../support/LineClient.js"
-import { sharedServer, startServer, stopAllProcesses, stopTestProcesses } from "../support/ServerProcess.js"
+import { IrcClient, ircPortOf } from "../support/IrcClient.js"
+import { cleanUp, freshNames } from "../support/IrcTests.js"
+import { LineClient } from "../support/LineClient.js"
+import { sharedServer, startServer, stopAllProcesses } from "../support/ServerProcess.js"
 
-afterEach(async () => {
-  destroyAllIrcClients()
-  destroyAllClients()
-  await stopTestProcesses()
-  assert.deepStrictEqual(takeStrayLines(), [])
-})
+afterEach(cleanUp)
 afterAll(stopAllProcesses)
 
 const args = ["--irc-port", "0", "--rate", "0"]
@@ -34,8 +30,7 @@ const find = (messages: ReadonlyArray<Message>, command: string): Message => {
 }
 
 /** A fresh name per test, so tests sharing a server never meet. */
-let counter = 0
-const fresh = (stem: string): string => `${stem}${++counter}${Date.now() % 10000}`
+const fresh = freshNames()
 
 describe("registration", () => {
   it("logs `irc listening on` after `listening on`", async () => {
@@ -184,13 +179,14 @@ describe("IRC and line clients in the same rooms", () => {
     assert.deepStrictEqual([message.command, message.params], ["PRIVMSG", [nick, "hi back"]])
 
     // renames
-    nc.send("/nick ncuser" + counter)
+    const ncNick = fresh("ncuser")
+    nc.send(`/nick ${ncNick}`)
     await nc.line()
     message = await client.next()
     assert.deepStrictEqual([message.source?.split("!")[0], message.command, message.params], [
       nc.nick,
       "NICK",
-      ["ncuser" + counter]
+      [ncNick]
     ])
     client.send(`NICK ${nick}z`)
     message = await client.next()
@@ -245,7 +241,7 @@ describe("IRC and line clients in the same rooms", () => {
     }
     await watcher.upTo("JOIN")
     await watcher.upTo("JOIN")
-    other.send("NICK renamed" + counter)
+    other.send(`NICK ${fresh("renamed")}`)
     other.send("QUIT :done")
     await other.closed()
     const seen = await watcher.upTo("QUIT")
